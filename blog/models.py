@@ -1,0 +1,47 @@
+"""The chapter's `Post` table: a user writes many posts (one-to-many)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
+from django.utils import timezone
+
+BODY_MAX_LENGTH = 140
+
+
+class Post(models.Model):
+    body = models.CharField(max_length=BODY_MAX_LENGTH)
+    # `timezone.now` returns an aware UTC datetime; the chapter's `datetime.utcnow` is naive
+    # (and deprecated since Python 3.12). Pass the function, not its result, as the chapter says.
+    timestamp = models.DateTimeField(default=timezone.now, db_index=True)
+    # `related_name="posts"` gives `user.posts`, the chapter's `db.relationship(backref=...)`; the
+    # foreign key itself gives `post.author`. The timeline index below starts with `author`, so it
+    # already serves foreign-key lookups and cascades: a second, author-only index would only
+    # slow every insert down.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="posts",
+        db_index=False,
+    )
+
+    class Meta:
+        # `id` breaks ties between equal timestamps, so pages never repeat or skip a post.
+        ordering = ["-timestamp", "-id"]
+        indexes = [
+            models.Index(fields=["author", "-timestamp", "-id"], name="post_author_timeline_idx"),
+        ]
+        constraints = [
+            # SQLite ignores VARCHAR lengths; this check makes every backend refuse a long body.
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("body"), BODY_MAX_LENGTH),
+                name="post_body_max_140",
+                violation_error_message=f"A post is at most {BODY_MAX_LENGTH} characters.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.body
+
+    def __repr__(self):
+        return f"<Post {self.body}>"

@@ -1,0 +1,27 @@
+"""Run the project in a child process, the way a user runs it from a shell."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+# Variables that configure the project: a child process starts from none of them unless told.
+PROJECT_VARIABLES = {"DATABASE_URL", "DJANGO_ENV", "DJANGO_SETTINGS_MODULE", "SECRET_KEY", "DEBUG"}
+
+
+def run_python(*args, env=None, timeout=120):
+    """Run the project's Python in a child process, as a user would; returns CompletedProcess."""
+    child_env = {k: v for k, v in os.environ.items() if k not in PROJECT_VARIABLES}
+    child_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=PROJECT_ROOT,
+        env=child_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
