@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check mysql-driver
+.PHONY: run test lint check mysql-driver services test-all test-newest
 
 # Re-install only when the pins change.
 $(STAMP): requirements.txt requirements-dev.txt
@@ -36,3 +36,18 @@ mysql-driver: $(STAMP)
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq default-libmysqlclient-dev pkg-config; }
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-mysql.txt
+
+# Start this machine's PostgreSQL and MariaDB if they have stopped (no-ops when they run).
+services:
+	@pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || ! command -v pg_ctlcluster >/dev/null || \
+	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | tail -n 1) main start || true
+	@mysqladmin -h 127.0.0.1 -u root ping >/dev/null 2>&1 || [ ! -x /usr/sbin/mariadbd ] || \
+	  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd || true
+
+# The whole suite on SQLite, PostgreSQL and MariaDB; one summary line per backend.
+test-all: mysql-driver services
+	$(PY) scripts/test_matrix.py backends
+
+# The whole suite on the newest Django and Python here (SQLite), deprecations as errors.
+test-newest: $(STAMP)
+	$(PY) scripts/test_matrix.py newest

@@ -25,7 +25,8 @@ def one_line_errors(show_traceback=False):
     except ImproperlyConfigured as exc:
         if show_traceback:
             raise
-        sys.exit(f"error: {exc}")
+        # Some of Django's own messages span lines ("Error loading MySQLdb module.\nDid you...").
+        sys.exit(f"error: {' '.join(str(exc).split())}")
     except DatabaseError as exc:
         message = describe_database_error(exc, connection.vendor, connection.settings_dict)
         if show_traceback or message is None:

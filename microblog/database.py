@@ -1,8 +1,6 @@
 """`DATABASE_URL` → Django's `DATABASES["default"]`, tuned per backend so the same models behave
 the same on SQLite, PostgreSQL and MariaDB (the chapter's "change the URL, not the app")."""
 
-import importlib.util
-
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
@@ -61,11 +59,6 @@ def _tune_sqlite(config, base_dir):
 
 
 def _tune_mariadb(config):
-    if importlib.util.find_spec("MySQLdb") is None:
-        raise ImproperlyConfigured(
-            "DATABASE_URL points at MariaDB/MySQL, but its driver (mysqlclient) is not installed: "
-            "run `make mysql-driver`"
-        )
     config["OPTIONS"] = {
         # utf8mb4 stores 4-byte characters (emoji); Django 5.2 asks for it, the database must
         # use it too (see the README). Strict mode turns silent truncation into an error.

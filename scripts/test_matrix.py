@@ -1,0 +1,135 @@
+"""Run the whole test suite once per database backend, then once on the newest Django.
+
+    python scripts/test_matrix.py backends   # SQLite, PostgreSQL, MariaDB (make test-all)
+    python scripts/test_matrix.py newest     # newest Django on the newest Python (make test-newest)
+
+Each run ends with one line per run: `<name>: N passed, N failed, N skipped`. A server that is not
+reachable is skipped with a loud message, except under CI=true, where every backend must run.
+Set MATRIX_POSTGRES_URL / MATRIX_MARIADB_URL to test other servers or database names.
+"""
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+BACKENDS = {
+    "sqlite": "",  # empty: the settings' default, a SQLite file
+    "postgresql": os.environ.get(
+        "MATRIX_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/microblog"
+    ),
+    "mariadb": os.environ.get("MATRIX_MARIADB_URL", "mysql://root@127.0.0.1:3306/microblog"),
+}
+NEWEST_VENV = ROOT / ".venv-newest"
+
+
+def unreachable(url, wait=20):
+    """None when the server answers (a just-started one gets `wait` seconds), else why not."""
+    parts = urlsplit(url)
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            socket.create_connection((parts.hostname, parts.port), timeout=3).close()
+            return None
+        except OSError as exc:
+            if time.monotonic() > deadline:
+                return f"{parts.hostname}:{parts.port} ({exc})"
+            time.sleep(1)
+
+
+def run_pytest(python, database_url, extra_args=()):
+    """Run the suite; return (passed, failed, skipped) from its JUnit report."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "report.xml"
+        command = [str(python), "-m", "pytest", "-q", f"--junitxml={report}", *extra_args]
+        returncode = subprocess.run(command, cwd=ROOT, env=env).returncode
+        if not report.exists():
+            return 0, 1, 0  # pytest died before reporting: count it as a failure
+        suite = ET.parse(report).getroot()
+        suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
+        total, skipped = int(suite.get("tests")), int(suite.get("skipped"))
+        failed = int(suite.get("failures")) + int(suite.get("errors"))
+        if returncode != 0 and failed == 0:
+            failed = 1  # e.g. no tests collected (exit 5) or an internal error
+        return total - failed - skipped, failed, skipped
+
+
+def backends():
+    results, ok = [], True
+    for name, url in BACKENDS.items():
+        print(f"\n===== {name}: {url or 'SQLite (default)'} =====", flush=True)
+        why = url and unreachable(url)
+        if why:
+            print(f"!!!!! {name} NOT TESTED: its server is not reachable at {why}", flush=True)
+            results.append(f"{name}: NOT TESTED, server unreachable at {why}")
+            ok = ok and not os.environ.get("CI")  # CI has every server: absence is a failure
+            continue
+        passed, failed, skipped = run_pytest(sys.executable, url)
+        results.append(f"{name}: {passed} passed, {failed} failed, {skipped} skipped")
+        ok = ok and failed == 0 and passed > 0
+    print("\n===== backends =====")
+    print("\n".join(results))
+    return ok
+
+
+def newest_python():
+    """The newest Python 3.12+ here: on PATH, or kept by pyenv beside the default one."""
+    for version in ("3.14", "3.13", "3.12"):
+        found = shutil.which(f"python{version}")
+        if found and subprocess.run([found, "-c", ""], capture_output=True).returncode == 0:
+            return found
+        pyenv_root = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
+        kept = sorted(glob.glob(f"{pyenv_root}/versions/{version}*/bin/python{version}"))
+        if kept:
+            return kept[-1]
+    return None
+
+
+def newest():
+    python = newest_python()
+    if python is None:
+        print("!!!!! newest NOT TESTED: no Python 3.12+ found (Django 6 needs one)")
+        return not os.environ.get("CI")
+    venv_python = NEWEST_VENV / "bin" / "python"
+    if not venv_python.exists():
+        subprocess.run([python, "-m", "venv", str(NEWEST_VENV)], check=True)
+    pip = [str(venv_python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run([*pip, "-r", "requirements-dev.txt"], cwd=ROOT, check=True)
+    # Everything as pinned, except Django: the newest release there is.
+    subprocess.run([*pip, "--upgrade", "Django"], cwd=ROOT, check=True)
+    versions = subprocess.run(
+        [
+            str(venv_python),
+            "-c",
+            "import django, platform; "
+            "print(f'Django {django.get_version()}, Python {platform.python_version()}')",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    print(f"\n===== newest: {versions}, SQLite =====", flush=True)
+    # pyproject.toml already turns deprecation warnings into errors.
+    passed, failed, skipped = run_pytest(venv_python, "")
+    print("\n===== newest =====")
+    print(f"newest ({versions}): {passed} passed, {failed} failed, {skipped} skipped")
+    return failed == 0 and passed > 0
+
+
+if __name__ == "__main__":
+    mode = sys.argv[1] if len(sys.argv) > 1 else "backends"
+    runs = {"backends": backends, "newest": newest}
+    if mode not in runs:
+        sys.exit(f"usage: {sys.argv[0]} [backends|newest]")
+    sys.exit(0 if runs[mode]() else 1)
