@@ -122,8 +122,8 @@ def newest():
     print(f"\n===== newest: {versions}, SQLite =====", flush=True)
     # pyproject.toml already turns deprecation warnings into errors.
     passed, failed, skipped = run_pytest(venv_python, "")
-    print("\n===== newest =====")
-    print(f"newest ({versions}): {passed} passed, {failed} failed, {skipped} skipped")
+    print(f"\n===== newest: {versions} =====")
+    print(f"newest: {passed} passed, {failed} failed, {skipped} skipped")
     return failed == 0 and passed > 0
 
 
