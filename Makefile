@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 .PHONY: run test lint check mysql-driver services test-all test-newest
 
 # Re-install only when the pins change.
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt requirements-flask.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@

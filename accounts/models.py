@@ -7,6 +7,7 @@ in `accounts/admin.py` so the admin can edit it.
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 
 class User(AbstractUser):
@@ -26,6 +27,8 @@ class User(AbstractUser):
         unique=True,
         error_messages={"unique": "A user with that email address already exists."},
     )
+    # Imported werkzeug scrypt hashes (see accounts/hashers.py) are longer than Django's 128.
+    password = models.CharField(_("password"), max_length=256)
     # The chapter's users table has no names; dropping them keeps our table the same shape.
     first_name = None
     last_name = None

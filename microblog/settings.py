@@ -7,6 +7,7 @@ DJANGO_ENV picks the mode: "development" (the default for manage.py and tests) o
 import os
 from pathlib import Path
 
+from django.conf import global_settings
 from django.core.exceptions import ImproperlyConfigured
 
 from microblog.database import database_from_url
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     # accounts before blog: blog's admin extends the user admin that accounts registers.
     "accounts",
     "blog",
+    "contrast",
 ]
 
 MIDDLEWARE = [
@@ -90,6 +92,13 @@ DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL"), BASE_D
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# Django's own list, then werkzeug's formats for users imported from the Flask app: checked at
+# login, never written, replaced by the first hasher's format on the first successful login.
+PASSWORD_HASHERS = [
+    *global_settings.PASSWORD_HASHERS,
+    "accounts.hashers.WerkzeugPBKDF2PasswordHasher",
+    "accounts.hashers.WerkzeugScryptPasswordHasher",
+]
 # MariaDB cannot index Lower(username): its case-insensitive collation enforces the same rule
 # (tests/test_backends.py proves it), so the warning that it skips the constraint is noise.
 SILENCED_SYSTEM_CHECKS = ["models.W044"]
