@@ -1,9 +1,12 @@
 """The chapter's "Play Time", replayed step by step through Django's ORM."""
 
+from pathlib import Path
+
 import pytest
 
 from accounts.models import User
 from blog.models import Post
+from tests.pycon import replay
 
 
 # reset_sequences: the chapter's ids 1 and 2 assume a new database.
@@ -52,3 +55,14 @@ def test_shell_plus_imports_the_models(manage):
 
     assert result.returncode == 0, result.stderr
     assert "<class 'accounts.models.User'> <class 'blog.models.Post'>" in result.stdout
+
+
+# A fresh database, as the README's shell session assumes (ids 1 and 2).
+@pytest.mark.django_db(transaction=True, reset_sequences=True)
+def test_the_readmes_play_time_gives_the_output_shown():
+    attempted, failures = replay(
+        Path(__file__).resolve().parent.parent / "README.md", {"User": User, "Post": Post}
+    )
+
+    assert not failures, failures
+    assert attempted >= 10  # the whole block ran, not an empty match
