@@ -4,6 +4,7 @@ import shutil
 from datetime import UTC, datetime
 
 import pytest
+from django.contrib.auth import authenticate
 from django.contrib.auth.hashers import get_hasher, identify_hasher
 from django.core.management import CommandError, call_command
 from django.urls import reverse
@@ -11,6 +12,8 @@ from werkzeug.security import generate_password_hash
 
 from accounts.models import User
 from blog.models import Post
+from contrast.flask_app import create_app, db
+from contrast.flask_app import models as flask_models
 from microblog import settings as project_settings
 from tests.factories import PostFactory, UserFactory
 from tests.flask_twin import execute, insert, upgraded_flask_db
@@ -173,6 +176,28 @@ def test_old_passwords_log_in_through_the_admin_and_are_upgraded(
     user = User.objects.get(username=username)
     assert identify_hasher(user.password).algorithm == get_hasher("default").algorithm
     assert user.check_password(password)
+
+
+def test_users_saved_by_the_flask_app_itself_log_in_after_the_import(flask_db, settings):
+    settings.PASSWORD_HASHERS = project_settings.PASSWORD_HASHERS
+
+    class Config:
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{flask_db}"
+
+    # The twin's own models and its werkzeug set_password, as the Flask app stores a sign-up.
+    with create_app(Config).app_context():
+        mary = flask_models.User(username="mary", email="mary@mail.com")
+        mary.set_password(SCRYPT_PASSWORD)
+        db.session.add(mary)
+        db.session.add(flask_models.Post(body="written in Flask", author=mary))
+        db.session.commit()
+        assert mary.check_password(SCRYPT_PASSWORD)
+        db.engine.dispose()
+
+    call_command("import_flask_db", str(flask_db))
+
+    assert authenticate(username="mary", password=SCRYPT_PASSWORD) == User.objects.get(pk=1)
+    assert [p.body for p in User.objects.get(pk=1).posts.all()] == ["written in Flask"]
 
 
 def test_the_admin_shows_an_imported_users_hash_summary(chapter_db, client, settings):
