@@ -25,9 +25,8 @@ SCRYPT = re.compile(
 )
 
 
-class WerkzeugPBKDF2PasswordHasher(BasePasswordHasher):
-    algorithm = "werkzeug_pbkdf2"
-    pattern = PBKDF2
+class WerkzeugPasswordHasher(BasePasswordHasher):
+    """What both formats share: `<algorithm>$<method:parameters>$<salt>$<hex digest>`."""
 
     def decode(self, encoded):
         algorithm, werkzeug_hash = encoded.split("$", 1)
@@ -37,6 +36,11 @@ class WerkzeugPBKDF2PasswordHasher(BasePasswordHasher):
     def verify(self, password, encoded):
         decoded = self.decode(encoded)
         return hmac.compare_digest(self.digest(password.encode(), decoded).hex(), decoded["hash"])
+
+
+class WerkzeugPBKDF2PasswordHasher(WerkzeugPasswordHasher):
+    algorithm = "werkzeug_pbkdf2"
+    pattern = PBKDF2
 
     def digest(self, password, decoded):
         return hashlib.pbkdf2_hmac(
@@ -53,7 +57,7 @@ class WerkzeugPBKDF2PasswordHasher(BasePasswordHasher):
         }
 
 
-class WerkzeugScryptPasswordHasher(WerkzeugPBKDF2PasswordHasher):
+class WerkzeugScryptPasswordHasher(WerkzeugPasswordHasher):
     algorithm = "werkzeug_scrypt"
     pattern = SCRYPT
 
