@@ -4,6 +4,7 @@ into our models, keeping ids, authorship, timestamps and passwords. `import_flas
 """
 
 import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,7 +60,8 @@ def import_flask_db(source, dry_run=False, progress_file=None):
     `progress_file` (e.g. sys.stderr) shows a progress bar; None shows none.
     """
     path = _source_path(source)
-    with _open_read_only(path) as flask_db:
+    # closing(): a sqlite3 connection's own `with` ends a transaction but leaves the file open.
+    with closing(_open_read_only(path)) as flask_db:
         _check_schema(flask_db, path)
         users = _read_users(flask_db)
         posts = _read_posts(flask_db, users)
