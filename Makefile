@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check mysql-driver services test-all test-newest
+.PHONY: run test lint check mysql-driver services test-all test-newest serve
 
 # Re-install only when the pins change.
 $(STAMP): requirements.txt requirements-dev.txt
@@ -16,6 +16,17 @@ run: $(STAMP)
 	$(PY) manage.py migrate
 	$(PY) manage.py dev_admin
 	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver 127.0.0.1:8000
+
+# Production: gunicorn with $(WORKERS) workers on $(BIND), whitenoise serving the static files.
+# Needs SECRET_KEY and ALLOWED_HOSTS (see docs/production.md).
+BIND ?= 127.0.0.1:8000
+WORKERS ?= 4
+serve: export DJANGO_ENV = production
+serve: $(STAMP)
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py migrate --noinput
+	@# No control socket: a second server on the machine would take over the same socket path.
+	exec $(VENV)/bin/gunicorn microblog.wsgi --workers $(WORKERS) --bind $(BIND) --no-control-socket
 
 test: $(STAMP)
 	$(PY) -m pytest
