@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check mysql-driver services test-all test-newest serve
+.PHONY: run test lint check mysql-driver services test-all test-newest serve browser
 
 # Re-install only when the pins change.
 $(STAMP): requirements.txt requirements-dev.txt
@@ -48,6 +48,14 @@ mysql-driver: $(STAMP)
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq default-libmysqlclient-dev pkg-config; }
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-mysql.txt
 
+# The browser tests drive Debian's Chromium; install it with apt when it is missing. Without it
+# they are skipped (loudly), or fail under CI=true.
+browser:
+	@test -x /usr/bin/chromium || { \
+	  echo "Installing Chromium (chromium) with apt-get for the browser tests"; \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq chromium; }
+
 # Start this machine's PostgreSQL and MariaDB if they have stopped (no-ops when they run).
 services:
 	@pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || ! command -v pg_ctlcluster >/dev/null || \
@@ -56,9 +64,9 @@ services:
 	  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd || true
 
 # The whole suite on SQLite, PostgreSQL and MariaDB; one summary line per backend.
-test-all: mysql-driver services
+test-all: mysql-driver services browser
 	$(PY) scripts/test_matrix.py backends
 
 # The whole suite on the newest Django and Python here (SQLite), deprecations as errors.
-test-newest: $(STAMP)
+test-newest: $(STAMP) browser
 	$(PY) scripts/test_matrix.py newest
