@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check mysql-driver services test-all test-newest serve browser
+.PHONY: run test lint check mysql-driver services test-all test-newest serve browser load load-quick
 
 # Re-install only when the pins change.
 $(STAMP): requirements.txt requirements-dev.txt
@@ -47,6 +47,13 @@ mysql-driver: $(STAMP)
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq default-libmysqlclient-dev pkg-config; }
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-mysql.txt
+
+# Load on loopback (docs/load.md): `make serve` on fresh SQLite and PostgreSQL databases, 2,000
+# requests 8 at a time; load-quick is a 200-request smoke run for CI.
+load: $(STAMP) services
+	$(PY) scripts/load.py
+load-quick: $(STAMP) services
+	$(PY) scripts/load.py --quick
 
 # The browser tests drive Debian's Chromium; install it with apt when it is missing. Without it
 # they are skipped (loudly), or fail under CI=true.
