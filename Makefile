@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check mysql-driver services test-all test-newest
+.PHONY: run test lint check mysql-driver services test-all test-newest serve browser load load-quick
 
 # Re-install only when the pins change.
 $(STAMP): requirements.txt requirements-dev.txt requirements-flask.txt
@@ -16,6 +16,17 @@ run: $(STAMP)
 	$(PY) manage.py migrate
 	$(PY) manage.py dev_admin
 	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver 127.0.0.1:8000
+
+# Production: gunicorn with $(WORKERS) workers on $(BIND), whitenoise serving the static files.
+# Needs SECRET_KEY and ALLOWED_HOSTS (see docs/production.md).
+BIND ?= 127.0.0.1:8000
+WORKERS ?= 4
+serve: export DJANGO_ENV = production
+serve: $(STAMP)
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py migrate --noinput
+	@# No control socket: a second server on the machine would take over the same socket path.
+	exec $(VENV)/bin/gunicorn microblog.wsgi --workers $(WORKERS) --bind $(BIND) --no-control-socket
 
 test: $(STAMP)
 	$(PY) -m pytest
@@ -37,6 +48,21 @@ mysql-driver: $(STAMP)
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq default-libmysqlclient-dev pkg-config; }
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-mysql.txt
 
+# Load on loopback (docs/load.md): `make serve` on fresh SQLite and PostgreSQL databases, 2,000
+# requests 8 at a time; load-quick is a 200-request smoke run for CI.
+load: $(STAMP) services
+	$(PY) scripts/load.py
+load-quick: $(STAMP) services
+	$(PY) scripts/load.py --quick
+
+# The browser tests drive Debian's Chromium; install it with apt when it is missing. Without it
+# they are skipped (loudly), or fail under CI=true.
+browser:
+	@test -x /usr/bin/chromium || { \
+	  echo "Installing Chromium (chromium) with apt-get for the browser tests"; \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq chromium; }
+
 # Start this machine's PostgreSQL and MariaDB if they have stopped (no-ops when they run).
 services:
 	@pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || ! command -v pg_ctlcluster >/dev/null || \
@@ -45,9 +71,9 @@ services:
 	  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd || true
 
 # The whole suite on SQLite, PostgreSQL and MariaDB; one summary line per backend.
-test-all: mysql-driver services
+test-all: mysql-driver services browser
 	$(PY) scripts/test_matrix.py backends
 
 # The whole suite on the newest Django and Python here (SQLite), deprecations as errors.
-test-newest: $(STAMP)
+test-newest: $(STAMP) browser
 	$(PY) scripts/test_matrix.py newest

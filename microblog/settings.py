@@ -42,7 +42,13 @@ if not SECRET_KEY:
     SECRET_KEY = "django-insecure-development-only-never-used-when-DJANGO_ENV-is-production"
 
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h.strip()]
-if not ALLOWED_HOSTS and not PRODUCTION:
+if not ALLOWED_HOSTS:
+    if PRODUCTION:
+        # With DEBUG off and no hosts, Django answers every request with 400: say so at start-up.
+        raise ImproperlyConfigured(
+            "ALLOWED_HOSTS must be set when DJANGO_ENV=production "
+            "(the site's host names, comma-separated, e.g. ALLOWED_HOSTS=microblog.example.com)"
+        )
     ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 
 INSTALLED_APPS = [
@@ -92,16 +98,23 @@ DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL"), BASE_D
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-# Django's own list, then werkzeug's formats for users imported from the Flask app: checked at
-# login, never written, replaced by the first hasher's format on the first successful login.
-PASSWORD_HASHERS = [
-    *global_settings.PASSWORD_HASHERS,
-    "accounts.hashers.WerkzeugPBKDF2PasswordHasher",
-    "accounts.hashers.WerkzeugScryptPasswordHasher",
-]
 # MariaDB cannot index Lower(username): its case-insensitive collation enforces the same rule
 # (tests/test_backends.py proves it), so the warning that it skips the constraint is noise.
 SILENCED_SYSTEM_CHECKS = ["models.W044"]
+# Argon2 (the Password Hashing Competition's winner) hashes new passwords. The rest only check
+# older hashes: Django's other formats, then werkzeug's for users imported from the Flask app
+# (accounts/hashers.py). Django re-hashes any of those with Argon2 at the user's next login.
+# dict.fromkeys keeps the order and drops Argon2's second mention among Django's defaults.
+PASSWORD_HASHERS = list(
+    dict.fromkeys(
+        [
+            "django.contrib.auth.hashers.Argon2PasswordHasher",
+            *global_settings.PASSWORD_HASHERS,
+            "accounts.hashers.WerkzeugPBKDF2PasswordHasher",
+            "accounts.hashers.WerkzeugScryptPasswordHasher",
+        ]
+    )
+)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"django.contrib.auth.password_validation.{name}"}
     for name in (
@@ -119,4 +132,28 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `collectstatic` gathers the files that whitenoise serves in production.
+STATIC_ROOT = os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles"
+
+if PRODUCTION:
+    # Cookies only over HTTPS, and browsers told to use nothing but HTTPS for a year.
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    # Behind a proxy that ends TLS (nginx, a load balancer), gunicorn sees plain HTTP; the proxy's
+    # X-Forwarded-Proto header says what the browser used. Trust it only when a proxy sets it,
+    # or any client could claim HTTPS.
+    if env_flag("BEHIND_TLS_PROXY", default=False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # gunicorn serves the admin's CSS and JavaScript itself (from STATIC_ROOT, filled by
+    # `collectstatic`): no separate web server needed. Right after SecurityMiddleware, as
+    # whitenoise asks. Development has runserver's own static file serving instead.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    # Compressed files with a content hash in their names, so browsers may cache them forever.
+    STORAGES = {
+        **global_settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }

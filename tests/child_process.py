@@ -9,7 +9,18 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 # Variables that configure the project: a child process starts from none of them unless told.
-PROJECT_VARIABLES = {"DATABASE_URL", "DJANGO_ENV", "DJANGO_SETTINGS_MODULE", "SECRET_KEY", "DEBUG"}
+# (DJANGO_ALLOW_ASYNC_UNSAFE: the browser tests set it for their own process only.)
+PROJECT_VARIABLES = {
+    "DATABASE_URL",
+    "DJANGO_ENV",
+    "DJANGO_SETTINGS_MODULE",
+    "SECRET_KEY",
+    "DEBUG",
+    "ALLOWED_HOSTS",
+    "STATIC_ROOT",
+    "BEHIND_TLS_PROXY",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+}
 
 
 def run_python(*args, env=None, timeout=120):

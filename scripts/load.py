@@ -1,0 +1,290 @@
+"""Load on loopback: `make serve` (gunicorn, 4 workers, production settings) on a fresh database,
+hit by a bounded mix of public-page reads and admin post creations, 8 at a time.
+
+    python scripts/load.py                # SQLite and PostgreSQL, 2,000 requests each (make load)
+    python scripts/load.py --quick        # 200 requests each: a smoke run for CI (make load-quick)
+    python scripts/load.py --backends sqlite --requests 500 --concurrency 4
+
+It fails unless every request got its expected answer (no 5xx, no CSRF refusals) and the database
+holds exactly as many posts as creations succeeded. Results: docs/load.md. The PostgreSQL
+database (LOAD_POSTGRES_URL, default .../microblog_load) is dropped and created afresh.
+"""
+
+import argparse
+import http.client
+import os
+import random
+import re
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+POSTGRES_URL = os.environ.get(
+    "LOAD_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/microblog_load"
+)
+USERNAME, PASSWORD = "loadtester", secrets.token_urlsafe(16)
+CSRF_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+# What each step must answer; anything else (a 5xx, a 403 from CSRF) fails the run.
+EXPECTED = {"GET /": 200, "GET add form": 200, "POST add": 302}
+
+
+class Browser:
+    """Just enough of a browser for the admin: cookies, CSRF, and the headers that a TLS proxy in
+    front of gunicorn would add (production settings redirect plain HTTP to HTTPS)."""
+
+    def __init__(self, port):
+        self.port = port
+        self.origin = f"https://127.0.0.1:{port}"
+        self.cookies = {}
+
+    def request(self, method, path, form=None):
+        """(status, Location header, body text, seconds taken)."""
+        headers = {
+            "X-Forwarded-Proto": "https",
+            "Origin": self.origin,
+            "Referer": self.origin + path,
+            "Cookie": "; ".join(f"{name}={value}" for name, value in self.cookies.items()),
+        }
+        body = None
+        if form is not None:
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            started = time.perf_counter()
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            text = response.read().decode()
+            seconds = time.perf_counter() - started
+        finally:
+            connection.close()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            for name, morsel in SimpleCookie(header).items():
+                self.cookies[name] = morsel.value
+        return response.status, response.getheader("Location"), text, seconds
+
+    def log_in(self):
+        status, _, page, _ = self.request("GET", "/admin/login/")
+        token = CSRF_TOKEN.search(page).group(1)
+        form = {"csrfmiddlewaretoken": token, "username": USERNAME, "password": PASSWORD}
+        status, location, _, _ = self.request("POST", "/admin/login/?next=/admin/", form)
+        if status != 302 or location != "/admin/":
+            sys.exit(f"error: the admin login failed ({status}, {location})")
+
+
+def create_post(browser, author_id, number):
+    """An editor's visit: open the add form, then send it; (step, status, seconds) per request."""
+    status, _, page, seconds = browser.request("GET", "/admin/blog/post/add/")
+    steps = [("GET add form", status, seconds)]
+    if status != 200:
+        return steps, False
+    now = datetime.now(UTC)
+    form = {
+        "csrfmiddlewaretoken": CSRF_TOKEN.search(page).group(1),
+        "body": f"load test post {number}",
+        "author": author_id,
+        "timestamp_0": now.strftime("%Y-%m-%d"),
+        "timestamp_1": now.strftime("%H:%M:%S"),
+        "_save": "Save",
+    }
+    status, location, _, seconds = browser.request("POST", "/admin/blog/post/add/", form)
+    steps.append(("POST add", status, seconds))
+    return steps, status == 302 and location == "/admin/blog/post/"
+
+
+def run_load(browser, author_id, requests, concurrency):
+    # Each creation is two requests (form, then post); a quarter of the visits are creations.
+    creations = requests // 4
+    visits = ["read"] * (requests - 2 * creations) + ["create"] * creations
+    random.Random(0).shuffle(visits)
+
+    def visit(numbered):
+        number, kind = numbered
+        if kind == "read":
+            status, _, _, seconds = browser.request("GET", "/")
+            return [("GET /", status, seconds)], False
+        return create_post(browser, author_id, number)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        results = list(pool.map(visit, enumerate(visits)))
+    wall = time.perf_counter() - started
+    steps = [step for visit_steps, _ in results for step in visit_steps]
+    created = sum(ok for _, ok in results)
+    return steps, created, wall
+
+
+def manage(env, *args):
+    result = subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        sys.exit(f"error: manage.py {args[0]} failed: {result.stderr.strip()}")
+    return result.stdout.strip()
+
+
+def fresh_postgres_database(url, drop_only=False):
+    """Drop the load database and (unless drop_only) create it empty; None, or why not."""
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin_url = parts._replace(path="/postgres").geturl()
+    try:
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            if not drop_only:
+                connection.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        return " ".join(str(exc).split())
+    return None
+
+
+def start_server(env, log_path):
+    """`make serve` on a free port; returns (process, port) once gunicorn listens."""
+    with open(log_path, "w") as log:  # the server keeps its own copy of the file handle
+        process = subprocess.Popen(
+            ["make", "--no-print-directory", "serve", "BIND=127.0.0.1:0"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: stop_server ends make and gunicorn
+        )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        text = Path(log_path).read_text()
+        listening = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", text)
+        if listening and text.count("Booting worker") >= 4:
+            return process, int(listening.group(1))
+        if process.poll() is not None:
+            sys.exit(f"error: the server stopped before listening:\n{text}")
+        time.sleep(0.2)
+    stop_server(process)
+    sys.exit(f"error: the server did not start in 120 s:\n{Path(log_path).read_text()}")
+
+
+def stop_server(process):
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def milliseconds(seconds, quantile):
+    cuts = statistics.quantiles(seconds, n=100, method="inclusive")
+    return f"{cuts[quantile - 1] * 1000:.0f} ms"
+
+
+def report(name, steps, created, rows, wall):
+    statuses = Counter(status for _, status, _ in steps)
+    all_seconds = [seconds for _, _, seconds in steps]
+    print(
+        f"{name}: {len(steps)} requests in {wall:.1f} s = {len(steps) / wall:.0f} requests/s, "
+        f"p50 {milliseconds(all_seconds, 50)}, p99 {milliseconds(all_seconds, 99)}; "
+        f"statuses {dict(sorted(statuses.items()))}; {created} posts created, {rows} rows"
+    )
+    for step in EXPECTED:
+        seconds = [s for kind, _, s in steps if kind == step]
+        print(
+            f"  {step:13} {len(seconds):5} requests, "
+            f"p50 {milliseconds(seconds, 50)}, p99 {milliseconds(seconds, 99)}"
+        )
+    server_errors = sum(n for status, n in statuses.items() if status >= 500)
+    unexpected = [(kind, status) for kind, status, _ in steps if status != EXPECTED[kind]]
+    problems = []
+    if server_errors:
+        problems.append(f"{server_errors} server errors (5xx)")
+    if unexpected:
+        problems.append(f"{len(unexpected)} unexpected answers, e.g. {unexpected[:3]}")
+    if rows != created:
+        problems.append(f"{rows} rows in the database but {created} successful creations")
+    for problem in problems:
+        print(f"  FAILED: {problem}")
+    return not problems
+
+
+def load_backend(name, database_url, args, workdir):
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DEBUG"}}
+    env |= {
+        "DJANGO_ENV": "production",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": database_url,
+        # The load client plays the TLS proxy: it sends X-Forwarded-Proto: https.
+        "BEHIND_TLS_PROXY": "true",
+        "STATIC_ROOT": str(workdir / "static"),
+    }
+    process, port = start_server(env, workdir / f"{name}-server.log")  # it migrates first
+    try:
+        create_staff = (
+            "from accounts.models import User; "
+            f"print(User.objects.create_superuser({USERNAME!r}, 'load@example.com', "
+            f"{PASSWORD!r}).pk)"
+        )
+        author_id = manage(env, "shell", "-v0", "-c", create_staff)
+        browser = Browser(port)
+        browser.log_in()
+        steps, created, wall = run_load(browser, author_id, args.requests, args.concurrency)
+    finally:
+        stop_server(process)
+    rows = int(
+        manage(
+            env, "shell", "-v0", "-c", "from blog.models import Post; print(Post.objects.count())"
+        )
+    )
+    return report(name, steps, created, rows, wall)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="200 requests: a smoke run")
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument(
+        "--backends", nargs="+", choices=["sqlite", "postgresql"], default=["sqlite", "postgresql"]
+    )
+    args = parser.parse_args()
+    if args.quick:
+        args.requests = 200
+    print(
+        f"{args.requests} requests per backend, {args.concurrency} at a time, "
+        f"gunicorn with 4 workers, {os.cpu_count()} CPUs",
+        flush=True,
+    )
+
+    ok = True
+    with tempfile.TemporaryDirectory(prefix="microblog-load-") as tmp:
+        workdir = Path(tmp)
+        for name in args.backends:
+            if name == "sqlite":
+                ok = load_backend(name, f"sqlite:///{workdir / 'load.db'}", args, workdir) and ok
+                continue
+            why = fresh_postgres_database(POSTGRES_URL)
+            if why:
+                print(f"!!!!! postgresql NOT TESTED: cannot prepare {POSTGRES_URL}: {why}")
+                ok = ok and not os.environ.get("CI")  # CI has PostgreSQL: absence is a failure
+                continue
+            try:
+                ok = load_backend(name, POSTGRES_URL, args, workdir) and ok
+            finally:
+                fresh_postgres_database(POSTGRES_URL, drop_only=True)
+    return ok
+
+
+if __name__ == "__main__":
+    sys.exit(0 if main() else 1)

@@ -1,0 +1,147 @@
+"""The admin in a real browser: headless Chromium, driven by Playwright, against a live server.
+
+Needs Debian's `chromium` package (`make browser` installs it). Without it these tests are skipped
+with a loud message, except under CI=true, where they fail. A failing test leaves a screenshot in
+test-results/.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from blog.models import Post
+from tests.factories import PASSWORD, PostFactory, UserFactory
+
+# The live server runs in another thread with its own connection: it sees only committed rows.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CHROMIUM = Path("/usr/bin/chromium")
+# No GPU, no sandbox (we run as root in a container), and no calls home: there is no network.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright's launch options, pointed at the system's Chromium."""
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing (install it with `make browser`)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}, but CI must run the browser tests", pytrace=False)
+        pytest.skip(f"SKIPPED, NOT TESTED: {message}")
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def allow_database_calls_beside_playwright():
+    # Playwright's synchronous API keeps an asyncio loop running on the main thread from its start
+    # to the end of the session, and Django refuses database calls from a thread with a running
+    # loop. Our code is all synchronous, so tell Django that it is safe, for the rest of the run.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server):
+    """Pages open relative to the live server: `page.goto("/admin/")`. (This also replaces
+    pytest-playwright's own fallback fixture, which pytest 9.2 deprecates.)"""
+    return live_server.url
+
+
+@pytest.fixture
+def admin_page(page):
+    """A browser page logged in to the admin as a superuser, through the login form."""
+    UserFactory(username="editor", is_staff=True, is_superuser=True)
+    page.goto("/admin/")
+    page.fill("#id_username", "editor")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    expect(page.locator("#user-tools")).to_contain_text("editor")
+    return page
+
+
+def choose_author(page, username):
+    # The author box is a select2 search box (autocomplete_fields): type, then pick the match.
+    page.click(".field-author .select2-selection")
+    page.fill(".select2-search__field", username)
+    page.click(f".select2-results__option >> text={username}")
+
+
+def test_admin_adds_a_user_and_a_post_and_the_public_page_shows_them(admin_page):
+    page = admin_page
+    page.goto("/admin/accounts/user/add/")
+    page.fill("#id_username", "mary")
+    page.fill("#id_email", "mary@mail.com")
+    page.fill("#id_password1", PASSWORD)
+    page.fill("#id_password2", PASSWORD)
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist")).to_contain_text("“mary” was added successfully")
+
+    page.goto("/admin/blog/post/add/")
+    choose_author(page, "mary")
+    page.fill("#id_body", "This is my first post with Microblog!")
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+
+    page.goto("/")
+    expect(page.locator("article")).to_contain_text("This is my first post with Microblog!")
+    expect(page.locator("article .meta")).to_contain_text("mary")
+
+
+def test_a_141_character_body_is_refused_with_the_reason(admin_page):
+    UserFactory(username="mary")
+    page = admin_page
+    page.goto("/admin/blog/post/add/")
+    body = page.locator("#id_body")
+
+    # The browser itself stops typing at 140 characters (the field's maxlength)...
+    body.fill("x" * 141)
+    expect(body).to_have_value("x" * 140)
+
+    # ...and a request that gets past the browser is refused by the server, with the reason.
+    body.evaluate("input => input.removeAttribute('maxlength')")
+    body.fill("x" * 141)
+    choose_author(page, "mary")
+    page.click("input[name=_save]")
+
+    expect(page.locator(".field-body .errorlist")).to_have_text(
+        "Ensure this value has at most 140 characters (it has 141)."
+    )
+    assert Post.objects.count() == 0
+
+
+def test_admin_searches_posts_and_deletes_one(admin_page):
+    PostFactory(body="about django")
+    PostFactory(body="about flask")
+    page = admin_page
+    page.goto("/admin/blog/post/")
+
+    page.fill("#searchbar", "django")
+    page.press("#searchbar", "Enter")
+    rows = page.locator("#result_list tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows).to_contain_text("about django")
+
+    rows.locator("a", has_text="about django").click()
+    page.click("a.deletelink")
+    page.click("input[type=submit]")  # "Yes, I'm sure"
+    expect(page.locator(".messagelist")).to_contain_text("was deleted successfully")
+
+    page.goto("/")
+    expect(page.locator("body")).not_to_contain_text("about django")
+    expect(page.locator("article")).to_contain_text("about flask")
+    assert list(Post.objects.values_list("body", flat=True)) == ["about flask"]
