@@ -51,3 +51,13 @@ test-all: mysql-driver services
 # The whole suite on the newest Django and Python here (SQLite), deprecations as errors.
 test-newest: $(STAMP)
 	$(PY) scripts/test_matrix.py newest
+
+# Raw sqlite3 vs SQLAlchemy vs Django on the same schema and data (docs/performance.md).
+# bench: 1,000,000 posts, minutes; bench-quick: 10,000 posts, seconds, and fails on a schema
+# mismatch or a read that takes more than one query (timings are printed, not judged).
+.PHONY: bench bench-quick
+bench: $(STAMP)
+	$(PY) -m benchmarks
+
+bench-quick: $(STAMP)
+	$(PY) -m benchmarks --quick
