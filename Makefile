@@ -61,3 +61,14 @@ bench: $(STAMP)
 
 bench-quick: $(STAMP)
 	$(PY) -m benchmarks --quick
+
+# The models' ER diagram for the README. graph_models draws with Graphviz's `dot` through pydot;
+# Graphviz comes from apt when it is missing.
+.PHONY: erd
+erd: $(STAMP)
+	@command -v dot >/dev/null || { \
+	  echo "Installing Graphviz with apt-get"; \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq graphviz; }
+	$(PY) manage.py graph_models accounts blog --exclude-models AbstractUser,AbstractBaseUser,PermissionsMixin \
+	  --output docs/erd.png
