@@ -112,6 +112,7 @@ def measure(contenders, authors, posts, rounds=5):
         "posts per user": (lambda c: c.posts_per_user(), 1),
         "insert one": (lambda c: each(c.insert_one, inserts, star=True), len(inserts)),
         "timeline, first written": (lambda c: each(c.timeline_before, authors), len(authors)),
+        "posts per user, first written": (lambda c: c.posts_per_user_before(), 1),
         "public page, first written": (
             lambda c: each(lambda _: c.public_page_before(), authors),
             len(authors),
@@ -181,14 +182,12 @@ def print_table(results, args, posts):
     )
 
 
-def profile_timeline(contender, users):
-    rng = random.Random(1)
-    authors = [rng.randint(1, len(users)) for _ in range(2000)]
+def profile(title, call, *args):
     profiler = cProfile.Profile()
-    profiler.runcall(each, contender.timeline, authors)
+    profiler.runcall(call, *args)
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(18)
-    print(out.getvalue())
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(25)
+    print(f"\n===== cProfile: {title} =====\n{out.getvalue()}")
 
 
 def main():
@@ -230,7 +229,12 @@ def main():
         for name, seconds in loads.items():
             results[name]["bulk load"] = seconds
         if args.profile:
-            profile_timeline(contenders[2], users)
+            django = contenders[2]
+            profile("Django, 2,000 timeline queries", each, django.timeline, authors * 4)
+            profile(
+                "Django, 500 public page queries", each, lambda _: django.public_page(), authors
+            )
+            profile("Django, bulk load of 10,000 posts", django.load_posts, posts[:10_000])
         for contender in contenders:
             contender.close()
         reference = schema.describe(Path(tmp) / "django.db")

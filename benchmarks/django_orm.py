@@ -52,13 +52,18 @@ class DjangoORM:
     def timeline_before(self, author_id):
         return list(Post.objects.filter(author_id=author_id)[:20])
 
+    def posts_per_user_before(self):
+        return list(Post.objects.values_list("author_id").annotate(Count("id")))
+
     def public_page_before(self):
         return [
             (post.body, post.author.username) for post in Post.objects.select_related("author")[:20]
         ]
 
     def posts_per_user(self):
-        return list(Post.objects.values_list("author_id").annotate(Count("id")))
+        # COUNT(*), not Django's usual Count("id"): SQLite reads and checks the id of every
+        # row for COUNT(id), which made this 1.4x raw at a million posts.
+        return list(Post.objects.values_list("author_id").annotate(posts=Count("*")))
 
     def insert_one(self, body, moment, author_id):
         Post.objects.create(body=body, timestamp=moment, author_id=author_id)
