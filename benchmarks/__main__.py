@@ -80,10 +80,9 @@ def count_queries(contender, call):
     return contender.queries - before
 
 
-def timed(call, repeat=1):
+def timed(call):
     start = time.perf_counter()
-    for _ in range(repeat):
-        call()  # results are dropped at once, as a web request drops them
+    call()  # results are dropped at once, as a web request drops them
     return time.perf_counter() - start
 
 
