@@ -77,3 +77,24 @@ test-all: mysql-driver services browser
 # The whole suite on the newest Django and Python here (SQLite), deprecations as errors.
 test-newest: $(STAMP) browser
 	$(PY) scripts/test_matrix.py newest
+
+# Raw sqlite3 vs SQLAlchemy vs Django on the same schema and data (docs/performance.md).
+# bench: 1,000,000 posts, minutes; bench-quick: 10,000 posts, seconds, and fails on a schema
+# mismatch or a read that takes more than one query (timings are printed, not judged).
+.PHONY: bench bench-quick
+bench: $(STAMP)
+	$(PY) -m benchmarks
+
+bench-quick: $(STAMP)
+	$(PY) -m benchmarks --quick
+
+# The models' ER diagram for the README. graph_models draws with Graphviz's `dot` through pydot;
+# Graphviz comes from apt when it is missing.
+.PHONY: erd
+erd: $(STAMP)
+	@command -v dot >/dev/null || { \
+	  echo "Installing Graphviz with apt-get"; \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq graphviz; }
+	$(PY) manage.py graph_models accounts blog --exclude-models AbstractUser,AbstractBaseUser,PermissionsMixin \
+	  --output docs/erd.png

@@ -1,12 +1,26 @@
 """The chapter's `Post` table: a user writes many posts (one-to-many)."""
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models
+from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
 BODY_MAX_LENGTH = 140
+
+
+class PostQuerySet(models.QuerySet):
+    def with_author_username(self):
+        """Posts with `author_username`, in one query that starts from the posts table.
+
+        A JOIN (`select_related("author")`) is one query too, but MariaDB 10.11 plans it users
+        first and sorts every post to find the newest 20 (110 ms at 200k posts); this subquery
+        looks up one username per post returned, by primary key, on every backend.
+        """
+        usernames = get_user_model().objects.filter(pk=OuterRef("author_id")).values("username")
+        return self.annotate(author_username=Subquery(usernames[:1]))
 
 
 class Post(models.Model):
@@ -24,6 +38,8 @@ class Post(models.Model):
         related_name="posts",
         db_index=False,
     )
+
+    objects = PostQuerySet.as_manager()
 
     class Meta:
         # `id` breaks ties between equal timestamps, so pages never repeat or skip a post.

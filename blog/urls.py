@@ -1,8 +1,8 @@
 from django.urls import path
 
-from blog.views import PostListView
+from blog.views import index
 
 app_name = "blog"
 urlpatterns = [
-    path("", PostListView.as_view(), name="index"),
+    path("", index, name="index"),
 ]

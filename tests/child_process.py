@@ -23,14 +23,19 @@ PROJECT_VARIABLES = {
 }
 
 
-def run_python(*args, env=None, timeout=120):
-    """Run the project's Python in a child process, as a user would; returns CompletedProcess."""
+def child_environment(env=None):
+    """This process's environment without the project's variables, plus `env`."""
     child_env = {k: v for k, v in os.environ.items() if k not in PROJECT_VARIABLES}
     child_env.update(env or {})
+    return child_env
+
+
+def run_python(*args, env=None, timeout=120):
+    """Run the project's Python in a child process, as a user would; returns CompletedProcess."""
     return subprocess.run(
         [sys.executable, *args],
         cwd=PROJECT_ROOT,
-        env=child_env,
+        env=child_environment(env),
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -39,13 +39,15 @@ def test_twenty_posts_a_page_with_a_link_to_older_ones(client):
     assert len(first.context["posts"]) == 20
     assert 'href="?page=2"' in first.content.decode()
     assert len(second.context["posts"]) == 5
+    assert 'href="?page=1"' in second.content.decode()
+    assert 'href="?page=3"' not in second.content.decode()
 
 
 def test_posts_and_authors_come_in_one_query(client, django_assert_num_queries):
     PostFactory.create_batch(20)
 
-    # One COUNT for the paginator, one SELECT ... JOIN for the posts and their authors.
-    with django_assert_num_queries(2):
+    # One SELECT for the posts and their authors' names, and no COUNT.
+    with django_assert_num_queries(1):
         client.get("/")
 
 
@@ -53,3 +55,10 @@ def test_a_page_past_the_end_is_not_found(client):
     PostFactory()
 
     assert client.get("/", {"page": 9}).status_code == 404
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "two"])
+def test_a_page_that_is_not_a_positive_number_is_not_found(client, page):
+    PostFactory()
+
+    assert client.get("/", {"page": page}).status_code == 404

@@ -1,0 +1,260 @@
+"""python -m benchmarks [--quick] [--posts N] [--users N] [--profile]
+
+Loads the same users and posts into three SQLite files (raw sqlite3, SQLAlchemy 2 ORM, Django),
+checks the three schemas are the same and every read is one query, then prints a table of times
+and ratios. Exits 1 when a schema differs or a read takes more than one query; the timings are
+printed, never judged: a shared machine is too noisy to fail on them.
+"""
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import random
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+PAGE_SIZES = (10_000,)  # the admin and `/` are also timed when the posts table has this many
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__.split("\n")[2]
+    )
+    parser.add_argument("--posts", type=int, default=1_000_000)
+    parser.add_argument("--users", type=int, default=1_000)
+    parser.add_argument("--quick", action="store_true", help="10,000 posts, 100 users (for CI)")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--profile", action="store_true", help="cProfile Django's timeline query")
+    args = parser.parse_args()
+    if args.quick:
+        args.posts, args.users = 10_000, 100
+    if args.posts < 1 or args.users < 1:
+        parser.error("--posts and --users must be 1 or more")
+    return args
+
+
+def setup_django(path):
+    # Before Django reads its settings: the database is this run's file; DEBUG off, as in
+    # production (DEBUG keeps a log of every query, which costs time).
+    os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+    os.environ["DEBUG"] = "false"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "microblog.settings")
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    import django
+
+    django.setup()
+
+
+def make_data(args):
+    """Users and posts as plain tuples, made once and loaded by all three."""
+    from blog.demo_data import SPREAD, make_body
+
+    rng = random.Random(args.seed)
+    now = datetime(2026, 11, 24, tzinfo=UTC)
+    users = [
+        (f"demo_{n:07d}", f"demo_{n:07d}@example.com", "!", now - SPREAD * rng.random())
+        for n in range(1, args.users + 1)
+    ]
+    posts = [
+        (make_body(rng), now - SPREAD * rng.random(), rng.randint(1, args.users))
+        for _ in range(args.posts)
+    ]
+    return users, posts
+
+
+def count_queries(contender, call):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if contender.name == "Django ORM":
+        with CaptureQueriesContext(connection) as queries:
+            call()
+        return len(queries)
+    before = contender.queries
+    call()
+    return contender.queries - before
+
+
+def timed(call):
+    start = time.perf_counter()
+    call()  # results are dropped at once, as a web request drops them
+    return time.perf_counter() - start
+
+
+def load(contender, users, posts, page_times):
+    """Seconds to load every user and post, 10,000 rows a transaction."""
+    batch = 10_000
+    contender.create_schema()
+    seconds = timed(lambda: contender.load_users(users))
+    for start in range(0, len(posts), batch):
+        seconds += timed(lambda start=start: contender.load_posts(posts[start : start + batch]))
+        loaded = start + batch
+        if contender.name == "Django ORM" and loaded in PAGE_SIZES and loaded < len(posts):
+            page_times[loaded] = contender.page_times(repeat=20)
+    if contender.name == "Django ORM":
+        page_times[len(posts)] = contender.page_times(repeat=20)
+    return seconds
+
+
+def measure(contenders, authors, posts, rounds=5):
+    """Seconds per call of each operation, each contender's fastest round. Rounds alternate
+    between contenders, so a burst of other work on the machine hits all of them alike."""
+    inserts = posts[:100]
+    operations = {
+        "timeline": (lambda c: each(c.timeline, authors), len(authors)),
+        "public page": (lambda c: each(lambda _: c.public_page(), authors), len(authors)),
+        "posts per user": (lambda c: c.posts_per_user(), 1),
+        "insert one": (lambda c: each(c.insert_one, inserts, star=True), len(inserts)),
+        "timeline, first written": (lambda c: each(c.timeline_before, authors), len(authors)),
+        "posts per user, first written": (lambda c: c.posts_per_user_before(), 1),
+        "public page, first written": (
+            lambda c: each(lambda _: c.public_page_before(), authors),
+            len(authors),
+        ),
+    }
+    seconds = {c.name: {} for c in contenders}
+    for _ in range(rounds):
+        for operation, (call, calls) in operations.items():
+            for contender in contenders:
+                if operation.endswith("first written") and contender.name != "Django ORM":
+                    continue
+                took = timed(lambda call=call, contender=contender: call(contender)) / calls
+                known = seconds[contender.name].get(operation, took)
+                seconds[contender.name][operation] = min(known, took)
+    return seconds
+
+
+def each(call, arguments, star=False):
+    for argument in arguments:
+        call(*argument) if star else call(argument)
+
+
+def show(value):
+    if value >= 1:
+        return f"{value:.2f} s"
+    if value >= 0.001:
+        return f"{value * 1000:.2f} ms"
+    return f"{value * 1e6:.0f} µs"
+
+
+def print_table(results, args, posts):
+    raw, sqla, dj = (results[name] for name in ("raw sqlite3", "SQLAlchemy 2 ORM", "Django ORM"))
+    label = {
+        "bulk load": f"bulk load {len(posts):,} posts + {args.users:,} users",
+        "timeline": "a user's newest 20 (500 users), per query",
+        "public page": "newest 20 with usernames, per query",
+        "posts per user": "posts per user, all users, per query",
+        "insert one": "insert one post, autocommit, per row",
+    }
+    header = [
+        "operation",
+        "raw sqlite3",
+        "SQLAlchemy ORM",
+        "Django ORM",
+        "Django/raw",
+        "Django/SQLA",
+    ]
+    rows = [
+        [label[op], show(raw[op]), show(sqla[op]), show(dj[op])]
+        + [f"{dj[op] / raw[op]:.2f}×", f"{dj[op] / sqla[op]:.2f}×"]
+        for op in label
+    ]
+    rows += [
+        [f"{label[op.split(',')[0]]}, as first written", "", "", show(dj[op]), "", ""]
+        for op in dj
+        if op not in label
+    ]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    overhead = (dj["timeline"] - raw["timeline"]) * 1e6
+    print(f"\nDjango's overhead over raw sqlite3 on the timeline query: {overhead:.0f} µs/query")
+    print(
+        f"load rate: Django {len(posts) / dj['bulk load']:,.0f} posts/s, raw "
+        f"{len(posts) / raw['bulk load']:,.0f} posts/s"
+    )
+
+
+def profile(title, call, *args):
+    profiler = cProfile.Profile()
+    profiler.runcall(call, *args)
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(25)
+    print(f"\n===== cProfile: {title} =====\n{out.getvalue()}")
+
+
+def main():
+    args = parse_args()
+    with tempfile.TemporaryDirectory(prefix="microblog-bench-") as tmp:
+        setup_django(Path(tmp) / "django.db")
+        from benchmarks import schema
+        from benchmarks.django_orm import DjangoORM
+        from benchmarks.raw_sqlite import RawSQLite
+        from benchmarks.sqlalchemy_orm import SQLAlchemyORM
+
+        started = time.perf_counter()
+        users, posts = make_data(args)
+        print(
+            f"{len(users):,} users and {len(posts):,} posts made in "
+            f"{time.perf_counter() - started:.1f} s; loading them three ways",
+            flush=True,
+        )
+        contenders = [
+            RawSQLite(Path(tmp) / "raw.db"),
+            SQLAlchemyORM(Path(tmp) / "sqlalchemy.db"),
+            DjangoORM(Path(tmp) / "django.db"),
+        ]
+        failures, page_times, loads = [], {}, {}
+        rng = random.Random(args.seed)
+        authors = [rng.randint(1, len(users)) for _ in range(500)]
+        for contender in contenders:
+            loads[contender.name] = load(contender, users, posts, page_times)
+            print(f"  {contender.name}: {loads[contender.name]:.1f} s", flush=True)
+            for read, call in (
+                ("timeline", lambda c=contender: c.timeline(authors[0])),
+                ("public page", contender.public_page),
+                ("posts per user", contender.posts_per_user),
+            ):
+                if (n := count_queries(contender, call)) != 1:
+                    failures.append(f"{contender.name}: {read} took {n} queries, not 1")
+        print("timing the reads and inserts, 5 rounds", flush=True)
+        results = measure(contenders, authors, posts)
+        for name, seconds in loads.items():
+            results[name]["bulk load"] = seconds
+        if args.profile:
+            django = contenders[2]
+            profile("Django, 2,000 timeline queries", each, django.timeline, authors * 4)
+            profile(
+                "Django, 500 public page queries", each, lambda _: django.public_page(), authors
+            )
+            profile("Django, bulk load of 10,000 posts", django.load_posts, posts[:10_000])
+        for contender in contenders:
+            contender.close()
+        reference = schema.describe(Path(tmp) / "django.db")
+        for name in ("raw", "sqlalchemy"):
+            failures += [
+                f"{name} schema: {line}"
+                for line in schema.differences(reference, schema.describe(Path(tmp) / f"{name}.db"))
+            ]
+
+    print()
+    print_table(results, args, posts)
+    print(
+        "\n| Django page, median of 20 | " + " | ".join(f"{n:,} posts" for n in page_times) + " |"
+    )
+    print("|---|" + "---|" * len(page_times))
+    for page in ("/", "admin post list"):
+        print(f"| {page} | " + " | ".join(f"{t[page]:.1f} ms" for t in page_times.values()) + " |")
+    if failures:
+        print("\nFAILED:\n" + "\n".join(failures))
+        sys.exit(1)
+    print("\nSame schema in all three files; every read was one query.")
+
+
+main()

@@ -1,0 +1,88 @@
+"""The floor: Python's sqlite3 module and hand-written SQL, no ORM."""
+
+import sqlite3
+
+# Django's DDL for our two tables (`manage.py sqlmigrate accounts 0001`, `... blog 0001`), so the
+# floor runs on exactly the schema the app has; benchmarks/schema.py checks that it does.
+SCHEMA = """
+CREATE TABLE "accounts_user" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "password" varchar(128) NOT NULL, "last_login" datetime NULL, "is_superuser" bool NOT NULL,
+    "is_staff" bool NOT NULL, "is_active" bool NOT NULL, "date_joined" datetime NOT NULL,
+    "username" varchar(64) NOT NULL UNIQUE, "email" varchar(120) NOT NULL UNIQUE);
+CREATE UNIQUE INDEX "user_username_ci_unique" ON "accounts_user" ((LOWER("username")));
+CREATE UNIQUE INDEX "user_email_ci_unique" ON "accounts_user" ((LOWER("email")));
+CREATE TABLE "blog_post" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "body" varchar(140) NOT NULL, "timestamp" datetime NOT NULL,
+    "author_id" bigint NOT NULL REFERENCES "accounts_user" ("id") DEFERRABLE INITIALLY DEFERRED,
+    CONSTRAINT "post_body_max_140" CHECK (LENGTH("body") <= 140));
+CREATE INDEX "blog_post_timestamp_242ad5d3" ON "blog_post" ("timestamp");
+CREATE INDEX "post_author_timeline_idx" ON "blog_post" ("author_id", "timestamp" DESC, "id" DESC);
+"""
+INSERT_USER = (
+    "INSERT INTO accounts_user (password, last_login, is_superuser, is_staff, is_active, "
+    "date_joined, username, email) VALUES (?, NULL, 0, 0, 1, ?, ?, ?)"
+)
+INSERT_POST = "INSERT INTO blog_post (body, timestamp, author_id) VALUES (?, ?, ?)"
+TIMELINE = (
+    "SELECT id, body, timestamp FROM blog_post WHERE author_id = ? "
+    "ORDER BY timestamp DESC, id DESC LIMIT 20"
+)
+PUBLIC_PAGE = (
+    "SELECT p.id, p.body, p.timestamp, u.username FROM blog_post p "
+    "JOIN accounts_user u ON u.id = p.author_id ORDER BY p.timestamp DESC, p.id DESC LIMIT 20"
+)
+POSTS_PER_USER = "SELECT author_id, COUNT(*) FROM blog_post GROUP BY author_id"
+
+
+def as_text(moment):
+    """Django's own SQLite format for an aware UTC datetime (naive text, microseconds)."""
+    return str(moment.replace(tzinfo=None))
+
+
+class RawSQLite:
+    name = "raw sqlite3"
+
+    def __init__(self, path):
+        # Autocommit (isolation_level=None): we say BEGIN and COMMIT ourselves, as Django does.
+        self.db = sqlite3.connect(path, isolation_level=None)
+        # The connection settings Django uses here (microblog/database.py): WAL, NORMAL sync,
+        # foreign keys on.
+        self.db.executescript(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+        )
+        self.queries = 0
+
+    def create_schema(self):
+        self.db.executescript(SCHEMA)
+
+    def load_users(self, users):
+        self.db.execute("BEGIN IMMEDIATE")
+        self.db.executemany(
+            INSERT_USER, [(pw, as_text(joined), name, email) for name, email, pw, joined in users]
+        )
+        self.db.execute("COMMIT")
+
+    def load_posts(self, batch):
+        self.db.execute("BEGIN IMMEDIATE")
+        self.db.executemany(
+            INSERT_POST, [(body, as_text(moment), author) for body, moment, author in batch]
+        )
+        self.db.execute("COMMIT")
+
+    def timeline(self, author_id):
+        self.queries += 1
+        return self.db.execute(TIMELINE, (author_id,)).fetchall()
+
+    def public_page(self):
+        self.queries += 1
+        return self.db.execute(PUBLIC_PAGE).fetchall()
+
+    def posts_per_user(self):
+        self.queries += 1
+        return self.db.execute(POSTS_PER_USER).fetchall()
+
+    def insert_one(self, body, moment, author_id):
+        self.db.execute(INSERT_POST, (body, as_text(moment), author_id))
+
+    def close(self):
+        self.db.close()

@@ -1,0 +1,139 @@
+"""Demo data at any size: users named demo_0000001, … and their posts, the same for the same seed.
+
+`manage.py seed_demo` parses the arguments; the work is done here, in plain functions.
+"""
+
+import re
+from datetime import timedelta
+from itertools import accumulate
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from blog.models import BODY_MAX_LENGTH, Post
+
+DEMO_PREFIX = "demo_"
+DEMO_NAME = re.compile(rf"{DEMO_PREFIX}(\d+)")
+# Posts are spread over the two years before `now`; users join over the same span.
+SPREAD = timedelta(days=730)
+
+OPENERS = [
+    "Just finished",
+    "Still thinking about",
+    "Can't believe I missed",
+    "Finally tried",
+    "Spent the whole weekend on",
+    "Halfway through",
+    "Writing a note about",
+    "Somebody please explain",
+    "Loved every minute of",
+    "Not sure how I feel about",
+]
+SUBJECTS = [
+    "the new coffee place downtown",
+    "a long walk by the river",
+    "refactoring an old Flask app",
+    "my first Django migration",
+    "the book club's pick this month",
+    "a 10k run in the rain",
+    "fixing the kitchen sink",
+    "the final episode",
+    "a slow Sunday morning",
+    "learning to bake sourdough",
+    "the conference keynote",
+    "a database index that saved the day",
+    "the train ride home",
+    "our team's release",
+]
+ENDINGS = [
+    "Worth it.",
+    "Would do it again.",
+    "Never again!",
+    "Thoughts?",
+    "10/10.",
+    "More on this later.",
+    "Send help.",
+    "Small wins.",
+    "Who else?",
+    "",
+]
+TAGS = ["#python", "#django", "#weekend", "#coffee", "#running", "#til", "#books", ""]
+
+
+def demo_users():
+    return get_user_model().objects.filter(username__startswith=DEMO_PREFIX)
+
+
+def next_demo_number():
+    """The number after the highest demo user's, so a second run adds users without clashes."""
+    numbers = [
+        int(match.group(1))
+        for name in demo_users().values_list("username", flat=True).iterator()
+        if (match := DEMO_NAME.fullmatch(name))
+    ]
+    return max(numbers, default=0) + 1
+
+
+def delete_demo_data():
+    """Delete every demo user and their posts; returns how many of each."""
+    with transaction.atomic():
+        posts, _ = Post.objects.filter(author__in=demo_users()).delete()
+        users, _ = demo_users().delete()
+    return users, posts
+
+
+def make_body(rng):
+    parts = [rng.choice(OPENERS), rng.choice(SUBJECTS) + rng.choice(".!…"), rng.choice(ENDINGS)]
+    parts.append(rng.choice(TAGS))
+    return " ".join(part for part in parts if part)[:BODY_MAX_LENGTH]
+
+
+def create_users(count, rng, now, batch_size, on_batch=lambda n: None):
+    """Add `count` demo users, `batch_size` per transaction; returns how many were written."""
+    User = get_user_model()
+    first = next_demo_number()
+    # One unusable password for all: demo users cannot log in, and hashing is slow on purpose.
+    password = make_password(None)
+    written = 0
+    while written < count:
+        size = min(batch_size, count - written)
+        users = []
+        for number in range(first + written, first + written + size):
+            username = f"{DEMO_PREFIX}{number:07d}"
+            joined = now - SPREAD * rng.random()
+            users.append(
+                User(
+                    username=username,
+                    email=f"{username}@example.com",
+                    password=password,
+                    date_joined=joined,
+                )
+            )
+        with transaction.atomic():
+            User.objects.bulk_create(users)
+        written += size
+        on_batch(size)
+    return written
+
+
+def create_posts(count, rng, now, batch_size, on_batch=lambda n: None):
+    """Add `count` posts by demo users, a few prolific and most quiet, at times spread over two
+    years; `batch_size` per transaction, so an interruption loses at most the batch under way."""
+    author_ids = list(demo_users().order_by("id").values_list("id", flat=True))
+    # Zipf-like weights: the author at rank r writes about 1/r as much as the most prolific one.
+    cum_weights = list(accumulate(1 / rank for rank in range(1, len(author_ids) + 1)))
+    rng.shuffle(author_ids)
+    written = 0
+    while written < count:
+        size = min(batch_size, count - written)
+        authors = rng.choices(author_ids, cum_weights=cum_weights, k=size)
+        posts = [
+            Post(body=make_body(rng), author_id=author, timestamp=now - SPREAD * rng.random())
+            for author in authors
+        ]
+        with transaction.atomic():
+            Post.objects.bulk_create(posts)
+        written += size
+        on_batch(size)
+    return written

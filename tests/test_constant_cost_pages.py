@@ -1,0 +1,99 @@
+"""The admin's post list, a user's change page and `/` cost the same queries at any table size,
+and none of them counts the whole posts table."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from blog import admin as blog_admin
+from tests.factories import PostFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def get(client, url, params=None):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, params or {})
+    assert response.status_code == 200
+    return response, [query["sql"] for query in queries]
+
+
+def whole_table_counts(queries):
+    """COUNTs over blog_post with neither a WHERE nor a LIMIT: they read every post."""
+    return [
+        sql
+        for sql in queries
+        if re.search(r"COUNT\(", sql, re.IGNORECASE)
+        and "blog_post" in sql
+        and not re.search(r"\bWHERE\b|\bLIMIT\b", sql, re.IGNORECASE)
+    ]
+
+
+def test_the_public_page_is_one_query_without_a_count(client):
+    PostFactory.create_batch(5)
+    _, few = get(client, "/")
+    PostFactory.create_batch(45)
+
+    response, many = get(client, "/")
+
+    assert len(few) == len(many) == 1
+    assert not re.search(r"COUNT\(", many[0], re.IGNORECASE)
+    assert 'href="?page=2"' in response.content.decode()
+
+
+def test_the_post_changelist_costs_the_same_for_5_posts_and_for_60(admin_client):
+    PostFactory.create_batch(5)
+    _, few = get(admin_client, reverse("admin:blog_post_changelist"))
+    PostFactory.create_batch(55)
+
+    response, many = get(admin_client, reverse("admin:blog_post_changelist"))
+
+    assert len(few) == len(many)
+    assert whole_table_counts(many) == []
+    assert "60 posts" in response.content.decode()
+
+
+def test_the_changelist_stops_counting_at_the_cap(admin_client, monkeypatch):
+    monkeypatch.setattr(blog_admin, "COUNT_CAP", 30)
+    PostFactory.create_batch(35)
+
+    response, queries = get(admin_client, reverse("admin:blog_post_changelist"))
+
+    assert "more than 30 posts" in response.content.decode()
+    assert [sql for sql in queries if "LIMIT 31" in sql]
+
+
+def test_a_users_page_shows_their_newest_posts_and_links_to_all_of_them(admin_client):
+    older_posts = blog_admin.INLINE_POSTS + 5
+    mary = UserFactory(username="mary")
+    PostFactory(author=mary, body="the newest")
+    change_url = reverse("admin:accounts_user_change", args=[mary.pk])
+    get(admin_client, change_url)  # the first view also fills Django's content-type cache
+    _, few = get(admin_client, change_url)
+    posts = PostFactory.create_batch(older_posts, author=mary)
+
+    response, many = get(admin_client, change_url)
+
+    assert len(few) == len(many)
+    shown = [form.instance for form in response.context["inline_admin_formsets"][0].formset]
+    assert len(shown) == blog_admin.INLINE_POSTS
+    assert shown == sorted(posts, key=lambda p: (p.timestamp, p.pk), reverse=True)[:20]
+    page = response.content.decode()
+    assert f"/admin/blog/post/?author__id__exact={mary.pk}" in page
+
+
+def test_the_all_posts_link_lists_only_that_users_posts(admin_client):
+    mary, lucy = UserFactory(username="mary"), UserFactory(username="lucy")
+    PostFactory.create_batch(3, author=mary)
+    PostFactory(author=lucy)
+
+    response, queries = get(
+        admin_client, reverse("admin:blog_post_changelist"), {"author__id__exact": mary.pk}
+    )
+
+    assert {post.author_id for post in response.context["cl"].result_list} == {mary.pk}
+    assert "3 posts" in response.content.decode()
+    assert whole_table_counts(queries) == []
