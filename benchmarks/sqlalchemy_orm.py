@@ -29,7 +29,6 @@ class User(Base):
     # Column order, types, names and indexes as Django's migration makes them (schema.py checks).
     __table_args__ = {"sqlite_autoincrement": True}
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    password: Mapped[str] = mapped_column(String(128))
     last_login: Mapped[datetime | None] = mapped_column(DateTime)
     is_superuser: Mapped[bool] = mapped_column(Boolean(create_constraint=False))
     is_staff: Mapped[bool] = mapped_column(Boolean(create_constraint=False))
@@ -37,6 +36,7 @@ class User(Base):
     date_joined: Mapped[datetime] = mapped_column(DateTime)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     email: Mapped[str] = mapped_column(String(120), unique=True)
+    password: Mapped[str] = mapped_column(String(256))
 
 
 class Post(Base):
