@@ -3,8 +3,9 @@
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.migrations.recorder import MigrationRecorder
 
 from accounts.models import User
 from tests.factories import PostFactory, UserFactory
@@ -70,3 +71,30 @@ def test_sqlmigrate_shows_the_tables_constraints_and_indexes(transactional_db):
 def test_the_models_and_the_migrations_agree(db):
     # Fails (SystemExit) when a model changed without a migration: run makemigrations -n ...
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rolling_back_the_wider_password_column_keeps_ordinary_users(restore_schema):
+    mary = UserFactory(username="mary")
+
+    run("migrate", "accounts", "0001_users_table")
+    run("migrate", "accounts")
+
+    assert User.objects.get().password == mary.password
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rolling_back_the_wider_password_column_refuses_to_cut_long_hashes(restore_schema):
+    # The length of a werkzeug scrypt hash as import_flask_db stores it.
+    long_hash = "werkzeug_scrypt$scrypt:32768:8:1$" + "s" * 16 + "$" + "f" * 128
+    User.objects.filter(pk=UserFactory(username="imported").pk).update(password=long_hash)
+
+    with pytest.raises(CommandError, match=r"1 user\(s\) have longer password hashes.*imported"):
+        run("migrate", "accounts", "0001_users_table")
+
+    assert User.objects.get().password == long_hash
+    assert "0002_password_256" in {
+        name
+        for app, name in MigrationRecorder(connection).applied_migrations()
+        if app == "accounts"
+    }
