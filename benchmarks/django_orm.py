@@ -45,8 +45,18 @@ class DjangoORM:
 
     def public_page(self):
         # The public page's own query (blog/views.py): one username per post, not a JOIN that
-        # fetches the whole, wide user row (password, flags, dates) for each post.
-        return list(Post.objects.with_author_username()[:20])
+        # fetches the whole, wide user row (password, flags, dates) for each post; dicts of the
+        # three values the page shows, not model instances.
+        return list(Post.objects.for_public_page()[:20])
+
+    def timeline_tuples(self, author_id):
+        # What a page that shows a timeline's text would read: no model instances. The app has
+        # no such page, so the table's timeline row stays model instances, like SQLAlchemy's.
+        return list(
+            Post.objects.filter(author_id=author_id).values_list(
+                "id", "body", "timestamp", named=True
+            )[:20]
+        )
 
     # The same reads as first written, to show what the two above cut.
     def timeline_before(self, author_id):

@@ -1,5 +1,7 @@
 """The chapter's `Post` table: a user writes many posts (one-to-many)."""
 
+from functools import cache
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models
@@ -11,6 +13,18 @@ from django.utils import timezone
 BODY_MAX_LENGTH = 140
 
 
+@cache
+def author_username():
+    """The subquery behind `author_username`, built once per process.
+
+    It is a constant; building it (a queryset, a filter, an OuterRef) on every call was a fifth
+    of the public page's query time. Django copies it before resolving it into a query, so the
+    one instance is never changed; its SQL is still compiled and run on every call.
+    """
+    usernames = get_user_model().objects.filter(pk=OuterRef("author_id")).values("username")
+    return Subquery(usernames[:1])
+
+
 class PostQuerySet(models.QuerySet):
     def with_author_username(self):
         """Posts with `author_username`, in one query that starts from the posts table.
@@ -19,8 +33,13 @@ class PostQuerySet(models.QuerySet):
         first and sorts every post to find the newest 20 (110 ms at 200k posts); this subquery
         looks up one username per post returned, by primary key, on every backend.
         """
-        usernames = get_user_model().objects.filter(pk=OuterRef("author_id")).values("username")
-        return self.annotate(author_username=Subquery(usernames[:1]))
+        return self.annotate(author_username=author_username())
+
+    def for_public_page(self):
+        """What the public page shows of each post, as dicts: `body`, `timestamp`,
+        `author_username`. No model instances: making 21 of them per page was a fifth of the
+        query's time, and the template reads the same names from a dict."""
+        return self.with_author_username().values("body", "timestamp", "author_username")
 
 
 class Post(models.Model):

@@ -19,7 +19,7 @@ def index(request):
     if number < 1:
         raise Http404("No such page")
     start = (number - 1) * POSTS_PER_PAGE
-    posts = list(Post.objects.with_author_username()[start : start + POSTS_PER_PAGE + 1])
+    posts = list(Post.objects.for_public_page()[start : start + POSTS_PER_PAGE + 1])
     if not posts and number > 1:
         raise Http404("No such page")
     return render(

@@ -1,6 +1,6 @@
 """The public page at `/`: newest posts with their authors, a page at a time."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -28,6 +28,24 @@ def test_posts_show_body_author_and_time_newest_first(client):
     assert page.index("newer post") < page.index("older post")
     assert "mary" in page
     assert "UTC" in page
+
+
+def test_a_post_renders_as_its_body_author_and_exact_time(client):
+    # The page reads dicts, not Post objects (Post.objects.for_public_page); this pins the
+    # markup each post becomes, escaping and time format included.
+    PostFactory(
+        author=UserFactory(username="mary"),
+        body="fish & <chips>",
+        timestamp=datetime(2026, 11, 24, 9, 5, 7, tzinfo=UTC),
+    )
+
+    page = client.get("/").content.decode()
+
+    assert "<p>fish &amp; &lt;chips&gt;</p>" in page
+    assert (
+        "<strong>mary</strong>,\n"
+        '        <time datetime="2026-11-24T09:05:07+00:00">24 Nov 2026, 09:05 UTC</time>'
+    ) in page
 
 
 def test_twenty_posts_a_page_with_a_link_to_older_ones(client):

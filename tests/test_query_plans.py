@@ -68,7 +68,7 @@ def test_a_users_newest_20_posts_come_from_the_timeline_index(author):
 
 
 def test_the_public_pages_newest_posts_come_from_the_timestamp_index(author):
-    lines = plan(Post.objects.with_author_username()[:21])
+    lines = plan(Post.objects.for_public_page()[:21])
 
     text = "\n".join(lines)
     if connection.vendor == "sqlite":
