@@ -17,7 +17,7 @@ CREATE TABLE "blog_post" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT,
     "body" varchar(140) NOT NULL, "timestamp" datetime NOT NULL,
     "author_id" bigint NOT NULL REFERENCES "accounts_user" ("id") DEFERRABLE INITIALLY DEFERRED,
     CONSTRAINT "post_body_max_140" CHECK (LENGTH("body") <= 140));
-CREATE INDEX "blog_post_timestamp_242ad5d3" ON "blog_post" ("timestamp");
+CREATE INDEX "post_newest_first_idx" ON "blog_post" ("timestamp" DESC, "id" DESC);
 CREATE INDEX "post_author_timeline_idx" ON "blog_post" ("author_id", "timestamp" DESC, "id" DESC);
 """
 INSERT_USER = (

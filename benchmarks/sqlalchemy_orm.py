@@ -43,7 +43,6 @@ class Post(Base):
     __tablename__ = "blog_post"
     __table_args__ = (
         CheckConstraint("LENGTH(body) <= 140", name="post_body_max_140"),
-        Index("blog_post_timestamp_242ad5d3", "timestamp"),
         {"sqlite_autoincrement": True},
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -55,6 +54,7 @@ class Post(Base):
 
 Index("user_username_ci_unique", func.lower(User.username), unique=True)
 Index("user_email_ci_unique", func.lower(User.email), unique=True)
+Index("post_newest_first_idx", Post.timestamp.desc(), Post.id.desc())
 Index("post_author_timeline_idx", Post.author_id, Post.timestamp.desc(), Post.id.desc())
 
 
