@@ -58,7 +58,12 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # PostgreSQL's extras: the trigram index on post bodies (blog/migrations/0003). Harmless on
+    # SQLite and MariaDB, where nothing of it is used.
+    "django.contrib.postgres",
     "django_extensions",
+    # The admin's from/to date filter on posts (blog/admin.py).
+    "rangefilter",
     # accounts before blog: blog's admin extends the user admin that accounts registers.
     "accounts",
     "blog",

@@ -1,0 +1,88 @@
+"""The admin's post list finds posts by words in the body, by author (@name) and by date range."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import PostFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+CHANGELIST = reverse("admin:blog_post_changelist")
+
+
+def found(admin_client, **params):
+    response = admin_client.get(CHANGELIST, params)
+    assert response.status_code == 200
+    return [post.body for post in response.context["cl"].result_list]
+
+
+@pytest.fixture
+def mary_and_lucy():
+    mary, lucy = UserFactory(username="mary"), UserFactory(username="lucy")
+    PostFactory(
+        author=mary, body="About Django migrations", timestamp=datetime(2025, 3, 1, tzinfo=UTC)
+    )
+    PostFactory(
+        author=mary, body="coffee and code", timestamp=datetime(2025, 5, 31, 23, tzinfo=UTC)
+    )
+    PostFactory(
+        author=lucy, body="about flask and coffee", timestamp=datetime(2025, 6, 1, tzinfo=UTC)
+    )
+    return mary, lucy
+
+
+def test_search_finds_any_part_of_a_word_in_any_letter_case(admin_client, mary_and_lucy):
+    assert found(admin_client, q="DJANG") == ["About Django migrations"]
+    assert found(admin_client, q="offe") == ["about flask and coffee", "coffee and code"]
+
+
+def test_every_word_must_be_in_the_body(admin_client, mary_and_lucy):
+    assert found(admin_client, q="coffee flask") == ["about flask and coffee"]
+    assert found(admin_client, q="zzqx") == []
+
+
+def test_at_name_finds_that_users_posts_ignoring_case(admin_client, mary_and_lucy):
+    assert found(admin_client, q="@Mary") == ["coffee and code", "About Django migrations"]
+    assert found(admin_client, q="@lucy") == ["about flask and coffee"]
+
+
+def test_at_name_and_words_together_narrow_to_both(admin_client, mary_and_lucy):
+    assert found(admin_client, q="@mary coffee") == ["coffee and code"]
+    assert found(admin_client, q="coffee @lucy") == ["about flask and coffee"]
+
+
+def test_a_name_nobody_has_finds_nothing(admin_client, mary_and_lucy):
+    assert found(admin_client, q="@nobody") == []
+    # A username is matched whole, not as a part: "mar" is not mary.
+    assert found(admin_client, q="@mar") == []
+
+
+def test_a_username_is_not_searched_as_a_word_of_the_body(admin_client, mary_and_lucy):
+    assert found(admin_client, q="lucy") == []
+
+
+def test_the_date_range_includes_both_days_whole(admin_client, mary_and_lucy):
+    params = {"timestamp__range__gte": "2025-05-31", "timestamp__range__lte": "2025-06-01"}
+
+    assert found(admin_client, **params) == ["about flask and coffee", "coffee and code"]
+
+
+def test_the_date_range_may_be_open_at_either_end(admin_client, mary_and_lucy):
+    assert found(admin_client, timestamp__range__lte="2025-03-01") == ["About Django migrations"]
+    assert found(admin_client, timestamp__range__gte="2025-06-01") == ["about flask and coffee"]
+
+
+def test_the_date_range_and_a_search_combine(admin_client, mary_and_lucy):
+    params = {"q": "coffee", "timestamp__range__lte": "2025-05-31"}
+
+    assert found(admin_client, **params) == ["coffee and code"]
+
+
+def test_a_date_range_that_is_not_a_date_is_shown_as_an_error_not_a_crash(admin_client):
+    PostFactory()
+
+    response = admin_client.get(CHANGELIST, {"timestamp__range__gte": "yesterday"})
+
+    assert response.status_code == 200
+    assert "Enter a valid date" in response.content.decode()
