@@ -89,7 +89,7 @@ def planner_estimate(queryset):
 
 def round_to_two_digits(number):
     """999,873 → 1,000,000; 1,234,567 → 1,200,000: an estimate should not look exact."""
-    return round(number, 1 - len(str(number)))
+    return round(number, 2 - len(str(number)))
 
 
 def posts_by_username(queryset, username):
