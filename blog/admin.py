@@ -56,10 +56,12 @@ class CappedCountPaginator(Paginator):
         """What the list says of its size, the same above it and below: "60 posts", "more than
         10,000 posts", or, for the whole table on PostgreSQL, "about 1,000,000 posts"."""
         name = self.object_list.model._meta.verbose_name_plural
+        # Asked whether needed or not (one row of pg_class): a page runs the same queries
+        # whatever the size of the table.
+        estimate = planner_estimate(self.object_list)
         if not self.count_is_capped:
             noun = self.object_list.model._meta.verbose_name if self.count == 1 else name
             return f"{self.count} {noun}"
-        estimate = planner_estimate(self.object_list)
         if estimate and estimate > COUNT_CAP:
             return f"about {round_to_two_digits(estimate):,} {name}"
         return f"more than {COUNT_CAP:,} {name}"

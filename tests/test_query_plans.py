@@ -7,11 +7,12 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from benchmarks import plans
 from blog import demo_data
 from blog.cursors import Cursor
 from blog.models import Post
@@ -42,24 +43,11 @@ def plan(queryset):
 
 
 def explain(sql, params=None, *, only_bitmap_scans=False):
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # For a few thousand rows reading the whole table is truly cheaper, so PostgreSQL
-            # rightly picks a sequential scan. Turning those off, for this transaction only,
-            # asks "can an index serve this query?", which is what these tests prove.
-            cursor.execute("SET LOCAL enable_seqscan = off")
-            if only_bitmap_scans:
-                cursor.execute("SET LOCAL enable_indexscan = off")
-        prefix = "EXPLAIN QUERY PLAN" if connection.vendor == "sqlite" else "EXPLAIN"
-        cursor.execute(f"{prefix} {sql}", params)
-        rows = cursor.fetchall()
-        if connection.vendor == "postgresql":
-            return [line for (line,) in rows]
-        if connection.vendor == "sqlite":
-            return [" ".join(str(part) for part in row) for row in rows]
-        columns = [column[0] for column in cursor.description]
-        rows = [dict(zip(columns, row, strict=True)) for row in rows]
-    return [f"{r['table']} {r['key']} {r['type']} {r['Extra']}" for r in rows]
+    # For a few thousand rows reading the whole table is truly cheaper, so PostgreSQL rightly
+    # picks a sequential scan. Turning those off, for this one EXPLAIN, asks "can an index
+    # serve this query?", which is what these tests prove.
+    settings = ["enable_seqscan = off"] + (["enable_indexscan = off"] if only_bitmap_scans else [])
+    return plans.explain(sql, params, settings=settings)
 
 
 def post_queries(client, url, params=None):
