@@ -1,7 +1,16 @@
 """EXPLAIN on whichever backend Django is connected to, as lines of text: the tests' proof that an
 index serves each page (tests/test_query_plans.py) and the page benchmark's record of it."""
 
+import re
+
 from django.db import connection, transaction
+
+# A query that reads the posts table (rather than naming it, as a lookup in pg_class does).
+READS_POSTS = re.compile(r"\bFROM [\"`]?blog_post\b")
+
+
+def reads_posts(sql):
+    return bool(READS_POSTS.search(sql))
 
 
 def explain(sql, params=None, *, settings=()):
