@@ -78,15 +78,20 @@ test-all: mysql-driver services browser
 test-newest: $(STAMP) browser
 	$(PY) scripts/test_matrix.py newest
 
-# Raw sqlite3 vs SQLAlchemy vs Django on the same schema and data (docs/performance.md).
-# bench: 1,000,000 posts, minutes; bench-quick: 10,000 posts, seconds, and fails on a schema
-# mismatch or a read that takes more than one query (timings are printed, not judged).
+# Raw sqlite3 vs SQLAlchemy vs Django on the same schema and data, then every page of the app
+# on SQLite, PostgreSQL and MariaDB at two sizes (docs/performance.md, docs/query-plans.md).
+# bench: 10,000 and 1,000,000 posts, tens of minutes; bench-quick: 10,000 posts, then pages at
+# 1,000 and 10,000, a minute. Both fail on a schema mismatch, a read that takes more than one
+# query, a page that is not 200, or a page whose query count changes with size; timings are
+# printed, not judged.
 .PHONY: bench bench-quick
-bench: $(STAMP)
+bench: $(STAMP) mysql-driver services
 	$(PY) -m benchmarks
+	$(PY) -m benchmarks.pages --explain docs/query-plans.md
 
-bench-quick: $(STAMP)
+bench-quick: $(STAMP) mysql-driver services
 	$(PY) -m benchmarks --quick
+	$(PY) -m benchmarks.pages --quick
 
 # The models' ER diagram for the README. graph_models draws with Graphviz's `dot` through pydot;
 # Graphviz comes from apt when it is missing.

@@ -242,4 +242,5 @@ def main():
     print("\nEvery page answered 200, with the same number of queries at every size.")
 
 
-main()
+if __name__ == "__main__":
+    main()
