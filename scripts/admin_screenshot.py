@@ -53,9 +53,11 @@ def main(output):
         env=env,
     )
     port = free_port()
+    # DEBUG on, so that runserver serves the admin's CSS and JavaScript itself.
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
         cwd=ROOT,
+        env={**os.environ, "DEBUG": "true"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

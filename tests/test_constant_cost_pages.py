@@ -69,6 +69,10 @@ def test_the_changelist_stops_counting_at_the_cap(admin_client, monkeypatch):
 
     assert sizes_shown(response) == ["more than 30 posts"] * 2
     assert [sql for sql in queries if "LIMIT 31" in sql]
+    # Nor does "select all" name the capped count: an action on all acts on every match.
+    page = response.content.decode()
+    assert "Select all posts (more than 30 posts)" in page
+    assert "31" not in re.sub(r"<[^>]*>", "", page.split('class="actions"', 1)[1].split("</div>")[0])
 
 
 def test_the_whole_table_is_the_planners_estimate_on_postgresql(admin_client, monkeypatch):
@@ -145,4 +149,13 @@ def test_the_all_posts_link_lists_only_that_users_posts(admin_client):
 
     assert {post.author_id for post in response.context["cl"].result_list} == {mary.pk}
     assert "3 posts" in response.content.decode()
+    assert whole_table_counts(queries) == []
+
+
+def test_the_post_list_offers_no_counts_per_filter(admin_client):
+    PostFactory.create_batch(3)
+
+    response, queries = get(admin_client, reverse("admin:blog_post_changelist"), {"_facets": "1"})
+
+    assert "Show counts" not in response.content.decode()
     assert whole_table_counts(queries) == []
