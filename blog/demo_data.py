@@ -4,12 +4,14 @@
 """
 
 import re
+from bisect import bisect
 from datetime import timedelta
-from itertools import accumulate
+from itertools import accumulate, islice
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Max
 
 from blog.models import BODY_MAX_LENGTH, Post
 
@@ -118,22 +120,59 @@ def create_users(count, rng, now, batch_size, on_batch=lambda n: None):
 
 
 def create_posts(count, rng, now, batch_size, on_batch=lambda n: None):
-    """Add `count` posts by demo users, a few prolific and most quiet, at times spread over two
-    years; `batch_size` per transaction, so an interruption loses at most the batch under way."""
+    """Add `count` posts by demo users, a few prolific and most quiet, `batch_size` per
+    transaction, so an interruption loses at most the batch under way.
+
+    As with real posts, ids follow timestamps: the posts are spread evenly, each at a random
+    moment within its own slice of the window, oldest first. The window is the two years before
+    `now`, or, when posts exist already, from the newest of them to `now`, so a second run adds
+    newer posts rather than older ones with higher ids.
+    """
     author_ids = list(demo_users().order_by("id").values_list("id", flat=True))
     # Zipf-like weights: the author at rank r writes about 1/r as much as the most prolific one.
     cum_weights = list(accumulate(1 / rank for rank in range(1, len(author_ids) + 1)))
     rng.shuffle(author_ids)
+    newest = Post.objects.aggregate(newest=Max("timestamp"))["newest"]
+    start = max(now - SPREAD, newest or now - SPREAD)
+    rows = post_rows(count, rng, author_ids, cum_weights, start, now - start)
     written = 0
     while written < count:
         size = min(batch_size, count - written)
-        authors = rng.choices(author_ids, cum_weights=cum_weights, k=size)
-        posts = [
-            Post(body=make_body(rng), author_id=author, timestamp=now - SPREAD * rng.random())
-            for author in authors
-        ]
         with transaction.atomic():
-            Post.objects.bulk_create(posts)
+            write_posts(islice(rows, size))
         written += size
         on_batch(size)
     return written
+
+
+def post_rows(count, rng, author_ids, cum_weights, start, span):
+    """(body, timestamp, author id) for `count` posts, oldest first, over `span` from `start`.
+    The same for the same `rng` state, however they are batched."""
+    total = cum_weights[-1]
+    last = len(author_ids) - 1
+    for n in range(count):
+        author = author_ids[min(bisect(cum_weights, rng.random() * total), last)]
+        yield make_body(rng), start + span * ((n + rng.random()) / count), author
+
+
+def write_posts(rows):
+    """Insert (body, timestamp, author id) rows into the posts table: with COPY on PostgreSQL,
+    with one `executemany` elsewhere (mysqlclient makes it multi-row INSERTs). The ORM's
+    `bulk_create` would build a Post object per row and a new SQL statement per 333 rows on
+    SQLite, which made loading 4.8 times slower than writing the same rows directly."""
+    table = connection.ops.quote_name(Post._meta.db_table)
+    columns = ", ".join(
+        connection.ops.quote_name(Post._meta.get_field(name).column)
+        for name in ("body", "timestamp", "author")
+    )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        adapt = connection.ops.adapt_datetimefield_value
+        cursor.executemany(
+            f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s)",
+            [(body, adapt(moment), author) for body, moment, author in rows],
+        )

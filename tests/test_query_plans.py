@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -34,7 +35,14 @@ def author():
         elif connection.vendor == "mysql":
             cursor.execute("ANALYZE TABLE blog_post, accounts_user")
             cursor.fetchall()
-    return demo_data.demo_users().order_by("id").first()
+    # The quietest of the five: for the most prolific (44 % of the posts) PostgreSQL rightly
+    # reads the newest posts in order and skips the others', as that finds 20 sooner.
+    return (
+        demo_data.demo_users()
+        .annotate(posts_written=Count("posts"))
+        .order_by("posts_written")
+        .first()
+    )
 
 
 def plan(queryset):

@@ -29,10 +29,10 @@ def snapshot():
     )
 
 
-def seed(seed, users=20, posts=300):
+def seed(seed, users=20, posts=300, batch_size=50):
     rng = random.Random(seed)
     demo_data.create_users(users, rng, NOW, batch_size=7)
-    demo_data.create_posts(posts, rng, NOW, batch_size=50)
+    demo_data.create_posts(posts, rng, NOW, batch_size=batch_size)
 
 
 @pytest.mark.django_db
@@ -46,6 +46,27 @@ def test_the_same_seed_gives_the_same_data():
     demo_data.delete_demo_data()
     seed(43)
     assert snapshot() != first
+
+
+@pytest.mark.django_db
+def test_the_batch_size_changes_nothing_but_the_transactions():
+    seed(42, batch_size=50)
+    first = snapshot()
+    demo_data.delete_demo_data()
+
+    seed(42, batch_size=7)
+
+    assert snapshot() == first
+
+
+@pytest.mark.django_db
+def test_ids_follow_timestamps_as_real_posts_do_even_across_runs():
+    call_command("seed_demo", users=5, posts=300, batch_size=40)
+    call_command("seed_demo", posts=200, batch_size=40)
+
+    timestamps = list(Post.objects.order_by("id").values_list("timestamp", flat=True))
+    assert len(timestamps) == 500
+    assert timestamps == sorted(timestamps)
 
 
 @pytest.mark.django_db
