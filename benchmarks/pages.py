@@ -63,6 +63,7 @@ def pages(cursor_90, moment_90, author):
         ("admin list, 90 % deep, date range", admin, {"timestamp__range__lte": day}),
         ("admin search, no match", admin, {"q": "zzqx"}),
         ("admin search, one match", admin, {"q": NEEDLE}),
+        ("admin search, a common word", admin, {"q": "coffee"}),
         (f"admin {AUTHOR_POSTS}", admin, {"q": f"@{author}"}),
     ]
 

@@ -42,6 +42,13 @@ def describe(path):
             "foreign keys": foreign_keys,
             "indexes": indexes,
             "autoincrement": "AUTOINCREMENT" in sql.upper(),
+            "triggers": sorted(
+                name
+                for (name,) in db.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?",
+                    (table,),
+                )
+            ),
             "checks": re.findall(r"CHECK\s*\((.*?)\)\)?", sql.replace('"', "").upper()),
         }
     db.close()

@@ -19,6 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, joinedload, mapped_column, relationship
 
+from benchmarks.raw_sqlite import TRIGRAMS
+
 
 class Base(DeclarativeBase):
     pass
@@ -47,8 +49,8 @@ class Post(Base):
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     body: Mapped[str] = mapped_column(String(140))
-    timestamp: Mapped[datetime] = mapped_column(DateTime)
     author_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("accounts_user.id"))
+    timestamp: Mapped[datetime] = mapped_column(DateTime)
     author: Mapped[User] = relationship()
 
 
@@ -77,6 +79,9 @@ class SQLAlchemyORM:
 
     def create_schema(self):
         Base.metadata.create_all(self.engine)
+        with self.engine.begin() as connection:
+            for statement in TRIGRAMS:
+                connection.exec_driver_sql(statement)
 
     def load_users(self, users):
         with Session(self.engine) as session, session.begin():

@@ -9,23 +9,29 @@ from django.contrib.admin.views.main import PAGE_VAR
 from django.contrib.auth import get_user_model
 from django.core.paginator import EmptyPage, Paginator
 from django.db import connections
-from django.db.models import Value
-from django.db.models.functions import Lower
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
-from django.utils.text import smart_split
+from django.utils.text import smart_split, unescape_string_literal
 from rangefilter.filters import DateRangeQuickSelectListFilterBuilder
 
 from accounts.admin import UserAdmin
+from blog import search
 from blog.models import Post
 
 # The changelist counts at most this many posts; past it, search or filter to narrow down.
 COUNT_CAP = 10_000
 # A user's change page shows this many of their newest posts; the rest are in the changelist.
 INLINE_POSTS = 20
+
+
+def unquoted(word):
+    """A search word as Django's admin searches for it: `"two words"` without its quotes."""
+    if word[:1] in "\"'" and len(word) > 1 and word[-1] == word[0]:
+        return unescape_string_literal(word)
+    return word
 
 
 class PageOutOfRange(Exception):
@@ -94,26 +100,12 @@ def round_to_two_digits(number):
     return round(number, 2 - len(str(number)))
 
 
-def posts_by_username(queryset, username):
-    """Posts by the user called `username`, ignoring case, in one query that finds the user
-    through an index: the unique index on Lower(username) on SQLite and PostgreSQL; on MariaDB,
-    which cannot index Lower(), the plain unique index, whose *_ci collation ignores case."""
-    users = get_user_model().objects.using(queryset.db)
-    if connections[queryset.db].vendor == "mysql":
-        user_ids = users.filter(username=username)
-    else:
-        user_ids = users.alias(name=Lower("username")).filter(name=Lower(Value(username)))
-    # `author = (SELECT id ...)`: one author, so the (author, -timestamp, -id) index serves
-    # the newest-first list directly.
-    return queryset.filter(author=user_ids.values("pk")[:1])
-
-
 @admin.register(Post)
 class PostAdmin(admin.ModelAdmin):
     list_display = ("body", "author_name", "timestamp")
-    # The body only: on PostgreSQL its trigram index (post_body_trigram_idx) serves the search.
-    # Authors are found by `@name` (get_search_results), not by a substring of every username:
-    # an OR across two tables can use no index.
+    # The body only, on a trigram index on PostgreSQL and SQLite (blog/search.py). Authors are
+    # found by `@name`, not by a substring of every username: an OR across two tables can use
+    # no index.
     search_fields = ["body"]
     search_help_text = (
         "Finds posts containing every word, in any letter case. "
@@ -139,9 +131,10 @@ class PostAdmin(admin.ModelAdmin):
         words = list(smart_split(search_term))
         for word in words:
             if word.startswith("@") and len(word) > 1:
-                queryset = posts_by_username(queryset, word[1:])
-        body_words = " ".join(word for word in words if not word.startswith("@"))
-        return super().get_search_results(request, queryset, body_words)
+                queryset = search.by_username(queryset, word[1:])
+        body_words = [word for word in words if not word.startswith("@")]
+        queryset = search.narrowed_by_trigrams(queryset, [unquoted(w) for w in body_words])
+        return super().get_search_results(request, queryset, " ".join(body_words))
 
     def changelist_view(self, request, extra_context=None):
         try:

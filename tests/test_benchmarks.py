@@ -4,12 +4,16 @@ import sqlite3
 from types import SimpleNamespace
 
 from benchmarks import pages, schema
-from benchmarks.raw_sqlite import SCHEMA
+from benchmarks.raw_sqlite import SCHEMA, TRIGRAMS
 from benchmarks.sqlalchemy_orm import SQLAlchemyORM
 
 
 def build(path, ddl=SCHEMA):
-    sqlite3.connect(path).executescript(ddl)
+    db = sqlite3.connect(path, isolation_level=None)  # autocommit, as RawSQLite
+    db.executescript(ddl)
+    for statement in TRIGRAMS:
+        db.execute(statement)
+    db.close()
     return schema.describe(path)
 
 

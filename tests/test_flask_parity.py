@@ -127,7 +127,8 @@ EXPECTED_DIFFERENCES = {
         "alembic_version",
         "accounts_user_groups, accounts_user_user_permissions, auth_group, "
         "auth_group_permissions, auth_permission, django_admin_log, django_content_type, "
-        "django_migrations, django_session",
+        "django_migrations, django_session, post_body_trigrams, post_body_trigrams_config, "
+        "post_body_trigrams_data, post_body_trigrams_docsize, post_body_trigrams_idx",
     ),
     ("user", "table", "name"): ("user", "accounts_user"),
     ("user", "table", "autoincrement"): (False, True),

@@ -185,16 +185,27 @@ def test_a_users_posts_in_the_admin_read_the_timeline_index(author, admin_client
     assert_read_from_index_in_order(queries[-1], "post_author_timeline_idx")
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram indexes are PostgreSQL's")
 @pytest.mark.parametrize("words", ["zzqx", "Weekend", "coffee sourdough"])
-def test_searching_bodies_on_postgresql_reads_the_trigram_index(author, admin_client, words):
+def test_searching_bodies_reads_a_trigram_index_where_the_backend_has_one(
+    author, admin_client, words
+):
     queries = post_queries(admin_client, reverse("admin:blog_post_changelist"), {"q": words})
 
     for sql in queries:
-        # A common word is found soonest by reading the newest posts in order until a page is
-        # full, and PostgreSQL rightly does that; ruling ordered index scans out asks whether
-        # the trigram index can serve the search, as it must for a rare word in a big table
-        # (benchmarks/pages.py shows which plan PostgreSQL picks at a million posts).
-        text = "\n".join(explain(sql, only_bitmap_scans=True))
-        assert "Bitmap Index Scan on post_body_trigram_idx" in text, text
-        assert "Seq Scan" not in text, text
+        if connection.vendor == "postgresql":
+            # A common word is found soonest by reading the newest posts in order until a page
+            # is full, and PostgreSQL rightly does that; ruling ordered index scans out asks
+            # whether the trigram index can serve the search, as it must for a rare word in a
+            # big table (benchmarks/pages.py shows the plans PostgreSQL picks at a million).
+            text = "\n".join(explain(sql, only_bitmap_scans=True))
+            assert "Bitmap Index Scan on post_body_trigram_idx" in text, text
+            assert "Seq Scan" not in text, text
+        elif connection.vendor == "sqlite":
+            text = "\n".join(explain(sql))
+            assert "SCAN post_body_trigrams VIRTUAL TABLE" in text, text
+            assert "SEARCH blog_post USING INTEGER PRIMARY KEY (rowid=?)" in text, text
+        else:
+            # MariaDB has no index for text inside words: every post is read (documented in
+            # docs/performance.md). This fails, as a reminder to update the docs, if it changes.
+            posts = next(line for line in explain(sql) if line.startswith("blog_post "))
+            assert re.match(r"blog_post (None ALL|post_newest_first_idx index) ", posts), posts

@@ -4,31 +4,9 @@
 import django.contrib.postgres.indexes
 import django.db.models.functions.text
 from django.conf import settings
-from django.contrib.postgres.operations import AddIndexConcurrently, TrigramExtension
 from django.db import migrations
 
-
-class OnPostgreSQLOnly:
-    """Runs the operation on PostgreSQL and does nothing on SQLite and MariaDB, either way. The
-    model's state changes on every backend, so neither `makemigrations` nor a later migration
-    sees a difference between them."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
-
-
-class TrigramExtensionOnPostgreSQL(OnPostgreSQLOnly, TrigramExtension):
-    """CREATE EXTENSION pg_trgm (a trusted extension: the database's owner may create it).
-    Django's own operation skips other backends going forwards but not backwards."""
-
-
-class AddIndexConcurrentlyOnPostgreSQL(OnPostgreSQLOnly, AddIndexConcurrently):
-    """CREATE INDEX CONCURRENTLY: built without locking out writers of a large posts table."""
+from blog.migration_operations import AddIndexConcurrentlyOnPostgreSQL, TrigramExtensionOnPostgreSQL
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,35 @@
+"""Migration operations that run on one backend only, so one migration history serves all three:
+the operation changes the model's state everywhere (neither `makemigrations` nor a later
+migration sees a difference between backends) and the database only where it belongs."""
+
+from django.contrib.postgres.operations import AddIndexConcurrently, TrigramExtension
+from django.db.migrations import RunSQL
+
+
+class OnOneBackend:
+    vendor = None  # connection.vendor: "postgresql", "sqlite" or "mysql"
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == self.vendor:
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == self.vendor:
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+class TrigramExtensionOnPostgreSQL(OnOneBackend, TrigramExtension):
+    """CREATE EXTENSION pg_trgm (a trusted extension: the database's owner may create it).
+    Django's own operation skips other backends going forwards but not backwards."""
+
+    vendor = "postgresql"
+
+
+class AddIndexConcurrentlyOnPostgreSQL(OnOneBackend, AddIndexConcurrently):
+    """CREATE INDEX CONCURRENTLY: built without locking out writers of a large posts table."""
+
+    vendor = "postgresql"
+
+
+class RunSQLOnSQLite(OnOneBackend, RunSQL):
+    vendor = "sqlite"
