@@ -16,21 +16,34 @@ from django.db.models.functions import Lower
 
 # FTS5's trigram tokenizer can only look up text of three characters or more.
 SHORTEST_TRIGRAM_SEARCH = 3
+# A word in more posts than this is looked up without the trigram table (see below).
+COMMON_WORD = 10_000
+MATCHING = "SELECT rowid FROM post_body_trigrams WHERE post_body_trigrams MATCH %s"
 
 
 def narrowed_by_trigrams(queryset, words):
     """On SQLite, `queryset` cut down to the posts whose body contains every word of three
-    characters or more, any case, found in the FTS5 trigram table; elsewhere unchanged."""
-    if connections[queryset.db].vendor != "sqlite":
+    characters or more, any case, found in the FTS5 trigram table; elsewhere unchanged.
+
+    Except for common words. The table hands over every post containing the word, which SQLite
+    then sorts newest first to show 100: fast for a rare word (0.3 ms at a million posts), slow
+    for one in 70,000 posts (370 ms), where reading the newest posts in order finds 100 of them
+    in under a millisecond. So each word is first counted in the table, up to COMMON_WORD + 1
+    (a few ms at most), and a common word is left to `icontains` alone.
+    """
+    connection = connections[queryset.db]
+    if connection.vendor != "sqlite":
         return queryset
     for word in words:
-        if len(word) >= SHORTEST_TRIGRAM_SEARCH:
-            # A quoted FTS5 string matches itself anywhere in the text; `"` inside is doubled.
-            phrase = '"' + word.replace('"', '""') + '"'
-            matching = RawSQL(
-                "SELECT rowid FROM post_body_trigrams WHERE post_body_trigrams MATCH %s", [phrase]
-            )
-            queryset = queryset.filter(id__in=matching)
+        if len(word) < SHORTEST_TRIGRAM_SEARCH:
+            continue
+        # A quoted FTS5 string matches itself anywhere in the text; `"` inside is doubled.
+        phrase = '"' + word.replace('"', '""') + '"'
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM ({MATCHING} LIMIT %s)", [phrase, COMMON_WORD + 1])
+            (posts_with_word,) = cursor.fetchone()
+        if posts_with_word <= COMMON_WORD:
+            queryset = queryset.filter(id__in=RawSQL(MATCHING, [phrase]))
     return queryset
 
 

@@ -4,8 +4,11 @@ from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from benchmarks import plans
+from blog import search
 from blog.models import Post
 from tests.factories import PostFactory, UserFactory
 
@@ -139,3 +142,21 @@ def test_a_nul_byte_in_the_search_is_ignored_not_an_error(admin_client, mary_and
     # PostgreSQL refuses NUL in text; Django's search form drops a search that has one, and
     # the list is shown unsearched.
     assert len(found(admin_client, q="coffee\x00")) == 3
+
+
+def test_a_word_in_many_posts_is_searched_without_the_trigram_table(admin_client, monkeypatch):
+    # On SQLite: past COMMON_WORD posts, reading the newest posts in order beats the table.
+    monkeypatch.setattr(search, "COMMON_WORD", 2)
+    PostFactory.create_batch(3, body="common word")
+    PostFactory(body="rare word")
+
+    def narrowed_by_the_table(words):
+        with CaptureQueriesContext(connection) as queries:
+            found(admin_client, q=words)
+        return any(
+            plans.reads_posts(q["sql"]) and "post_body_trigrams" in q["sql"] for q in queries
+        )
+
+    assert narrowed_by_the_table("rare") == (connection.vendor == "sqlite")
+    assert not narrowed_by_the_table("common")
+    assert found(admin_client, q="common") == ["common word"] * 3
