@@ -96,6 +96,12 @@ bench-quick: $(STAMP) mysql-driver services
 	$(PY) -m benchmarks.seeding --quick
 	$(PY) -m benchmarks.pages --quick
 
+# The admin's post list in headless Chromium, as an editor sees it, on whatever DATABASE_URL
+# names (docs/admin-post-list-1m.png was taken after `make bench`, on its PostgreSQL database).
+.PHONY: screenshot
+screenshot: $(STAMP) browser
+	$(PY) scripts/admin_screenshot.py docs/admin-post-list-1m.png
+
 # The models' ER diagram for the README. graph_models draws with Graphviz's `dot` through pydot;
 # Graphviz comes from apt when it is missing.
 .PHONY: erd
