@@ -6,28 +6,16 @@ test-results/.
 """
 
 import os
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from blog.models import Post
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import PASSWORD, PostFactory, UserFactory
 
 # The live server runs in another thread with its own connection: it sees only committed rows.
 pytestmark = pytest.mark.django_db(transaction=True)
-
-CHROMIUM = Path("/usr/bin/chromium")
-# No GPU, no sandbox (we run as root in a container), and no calls home: there is no network.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="session")
