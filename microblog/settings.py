@@ -4,6 +4,7 @@ DJANGO_ENV picks the mode: "development" (the default for manage.py and tests) o
 (the default for anything served through wsgi.py/asgi.py, such as gunicorn).
 """
 
+import logging
 import os
 from pathlib import Path
 
@@ -71,6 +72,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "microblog.request_log.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -86,7 +88,8 @@ WSGI_APPLICATION = "microblog.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # The site's own templates: the look every page shares, and the error pages.
+        "DIRS": [BASE_DIR / "microblog" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -136,6 +139,45 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# Logs go to stderr, where gunicorn, systemd or a container runtime collect them. Every 5xx is
+# logged once with its traceback (Django's "django.request" logger), and every line carries the
+# request's id, method, path and user (microblog/request_log.py). Two of Django's loggers stop
+# at INFO whatever LOG_LEVEL says, because at DEBUG they write what must never be kept: with
+# DEBUG on, django.db.backends logs each query with its parameters (password hashes, session
+# keys), and django.template logs a failed variable lookup with the whole template context
+# (the debug error page's holds the request's form data and the settings).
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(
+        f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {LOG_LEVEL!r}"
+    )
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_context": {"()": "microblog.request_log.RequestContextFilter"}},
+    "formatters": {
+        "line": {
+            "format": "%(asctime)s %(levelname)s %(name)s request_id=%(request_id)s "
+            "method=%(method)s path=%(path)s user_id=%(user_id)s %(message)s",
+        },
+    },
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_context"],
+            "formatter": "line",
+        },
+    },
+    "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's own handlers (mail to ADMINS, the development console) are replaced, not
+        # added to: each record reaches stderr once, through the root logger.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.db.backends": {"level": max(LOG_LEVEL, "INFO", key=logging.getLevelName)},
+        "django.template": {"level": max(LOG_LEVEL, "INFO", key=logging.getLevelName)},
+    },
+}
+
 STATIC_URL = "static/"
 # Where `collectstatic` gathers the files that whitenoise serves in production.
 STATIC_ROOT = os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles"
@@ -156,7 +198,10 @@ if PRODUCTION:
     # gunicorn serves the admin's CSS and JavaScript itself (from STATIC_ROOT, filled by
     # `collectstatic`): no separate web server needed. Right after SecurityMiddleware, as
     # whitenoise asks. Development has runserver's own static file serving instead.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
     # Compressed files with a content hash in their names, so browsers may cache them forever.
     STORAGES = {
         **global_settings.STORAGES,

@@ -5,3 +5,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("blog.urls")),
 ]
+
+handler400 = "microblog.error_pages.bad_request"
+handler500 = "microblog.error_pages.server_error"

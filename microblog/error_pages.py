@@ -1,0 +1,39 @@
+"""The site's error pages (urls.py names them as Django's handler400 and handler500).
+
+Each renders its template without the request's context: an error page must not need the
+database (no user lookup) to tell the visitor what went wrong.
+"""
+
+import sys
+
+from django.core.exceptions import BadRequest
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
+from django.template import loader
+
+# How long a client (or a load balancer) should wait before trying again when the database is
+# unreachable: about the time a database server takes to restart.
+RETRY_AFTER_SECONDS = 30
+
+
+def bad_request(request, exception):
+    # Our own refusals (a broken page link, a date that is not one) say what was wrong; other
+    # 400s (a bad Host header, a tampered cookie) say nothing an attacker could use.
+    message = str(exception) if type(exception) is BadRequest else ""
+    return page(400, {"message": message})
+
+
+def server_error(request):
+    """500, or 503 with Retry-After when the database cannot be reached or has refused a
+    connection: that is no bug in the app, and it will pass."""
+    exception = sys.exc_info()[1]
+    if isinstance(exception, (OperationalError, InterfaceError)):
+        response = page(503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    return page(500)
+
+
+def page(status, context=None):
+    body = loader.get_template(f"{status}.html").render(context or {})
+    return HttpResponse(body, status=status)

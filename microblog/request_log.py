@@ -1,0 +1,46 @@
+"""An id for every request, returned in the X-Request-ID header, and on every log line written
+while the request is served together with its method, path and user: one failing request's
+lines can be found from what the visitor (or the load balancer) saw."""
+
+import logging
+import uuid
+from contextvars import ContextVar
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# The request being served by this thread (or task), for log lines written during it.
+current_request = ContextVar("current_request", default=None)
+
+
+class RequestIdMiddleware:
+    """First in MIDDLEWARE, so that every response, error pages included, carries the id."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        # Always our own: an id a client sent could be made to collide with another's.
+        request.id = uuid.uuid4().hex
+        token = current_request.set(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            current_request.reset(token)
+        response[REQUEST_ID_HEADER] = request.id
+        return response
+
+
+class RequestContextFilter(logging.Filter):
+    """Adds request_id, method, path and user_id to each record (`-` outside a request).
+
+    The path, not the URL: a query string may carry what should not be kept. The user only if
+    the request has already looked them up: a log line must never query the database, which
+    may be the very thing that failed."""
+
+    def filter(self, record):
+        request = getattr(record, "request", None) or current_request.get()
+        user = getattr(request, "_cached_user", None)
+        record.request_id = getattr(request, "id", "-")
+        record.method = getattr(request, "method", "-")
+        record.path = getattr(request, "path", "-")
+        record.user_id = user.pk if user is not None and user.is_authenticated else "-"
+        return True
