@@ -6,7 +6,9 @@ table, no per-row queries, and never more than a page of posts rendered.
 
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import PAGE_VAR
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, Paginator
 from django.db import connections
 from django.forms.models import BaseInlineFormSet
@@ -73,9 +75,11 @@ class CappedCountPaginator(Paginator):
             return f"about {round_to_two_digits(estimate):,} {name}"
         return f"more than {COUNT_CAP:,} {name}"
 
-    def validate_number(self, number):
+    def page(self, number):
+        # Only `page()`, which the changelist calls: `get_page()` (the history page's) catches
+        # EmptyPage from validate_number() itself and shows the last page.
         try:
-            return super().validate_number(number)
+            return super().page(number)
         except EmptyPage:
             raise PageOutOfRange(number, self) from None
 
@@ -101,6 +105,23 @@ def round_to_two_digits(number):
     return round(number, 2 - len(str(number)))
 
 
+class AutocompleteSelectOfValidIds(AutocompleteSelect):
+    """Django's search-box widget for a foreign key, minus a 500. To show the chosen user it
+    looks up the form's value, which comes straight from the request (`?author=:` prefills the
+    add form, and a refused POST shows its values again); a value that is no id at all made
+    that lookup raise. Such a value now shows as nothing chosen, and the form says why."""
+
+    def optgroups(self, name, value, attr=None):
+        return super().optgroups(name, [v for v in value if self.holds(v)], attr)
+
+    def holds(self, value):
+        try:
+            self.field.target_field.to_python(value)
+        except ValidationError:
+            return False
+        return True
+
+
 @admin.register(Post)
 class PostAdmin(admin.ModelAdmin):
     list_display = ("body", "author_name", "timestamp")
@@ -123,6 +144,12 @@ class PostAdmin(admin.ModelAdmin):
     show_full_result_count = False
     # "Show counts" would count the matching posts once per filter link, each over the table.
     show_facets = admin.ShowFacets.NEVER
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.autocomplete_fields:
+            db = kwargs.get("using")
+            kwargs["widget"] = AutocompleteSelectOfValidIds(db_field, self.admin_site, using=db)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         # The author's name in the same query as the posts (see Post.objects.with_author_username).

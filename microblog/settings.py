@@ -74,6 +74,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "microblog.request_log.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "microblog.hostile_input.RejectUnusableInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
