@@ -63,6 +63,15 @@ browser:
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq chromium; }
 
+# PgBouncer for tests/test_connection_pooling.py, which runs its own instance; install it with
+# apt when it is missing. Without it those tests are skipped (loudly), or fail under CI=true.
+.PHONY: pgbouncer
+pgbouncer:
+	@command -v pgbouncer >/dev/null || test -x /usr/sbin/pgbouncer || { \
+	  echo "Installing PgBouncer (pgbouncer) with apt-get for the pooling tests"; \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq pgbouncer; }
+
 # Start this machine's PostgreSQL and MariaDB if they have stopped (no-ops when they run).
 services:
 	@pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || ! command -v pg_ctlcluster >/dev/null || \
@@ -71,7 +80,7 @@ services:
 	  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd || true
 
 # The whole suite on SQLite, PostgreSQL and MariaDB; one summary line per backend.
-test-all: mysql-driver services browser
+test-all: mysql-driver services browser pgbouncer
 	$(PY) scripts/test_matrix.py backends
 
 # The whole suite on the newest Django and Python here (SQLite), deprecations as errors.

@@ -8,39 +8,93 @@ ACCEPTED_FORMS = (
     "sqlite:///relative/path.db, sqlite:////absolute/path.db, "
     "postgres://USER:PASSWORD@HOST:PORT/NAME or mysql://USER:PASSWORD@HOST:PORT/NAME (MariaDB)"
 )
+POSTGRESQL = "django.db.backends.postgresql"
 SUPPORTED_ENGINES = {
     "django.db.backends.sqlite3",
-    "django.db.backends.postgresql",
+    POSTGRESQL,
     "django.db.backends.mysql",
 }
 # Seconds a SQLite writer waits for another writer's lock before "database is locked".
 SQLITE_BUSY_TIMEOUT = 20
+# Seconds to wait for a PostgreSQL server to accept a connection. libpq waits forever by default:
+# a replica whose host has vanished would hang every request routed to it; this way it fails
+# fast and is skipped (microblog/replicas.py). A URL's own `?connect_timeout=` wins.
+POSTGRES_CONNECT_TIMEOUT = 3
+# psycopg's pool, per worker process and database (DATABASE_POOL=on). A gunicorn sync worker
+# serves one request at a time, so it needs one connection; the spare covers the health check.
+# `timeout`: how long to wait for a connection before the request fails (a 503).
+POOL_OPTIONS = {"min_size": 1, "max_size": 2, "timeout": POSTGRES_CONNECT_TIMEOUT}
 
 
-def database_from_url(url, base_dir):
-    """Parse `url` (or default to `<base_dir>/app.db`) and raise one clear line when it is bad."""
+def database_from_url(url, base_dir, variable="DATABASE_URL"):
+    """Parse `url` (or default to `<base_dir>/app.db`) and raise one clear line when it is bad;
+    `variable` is the setting the line names."""
     url = url or f"sqlite:///{base_dir / 'app.db'}"
     try:
         config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     except ValueError as exc:  # dj-database-url's errors (unknown scheme, bad port) are ValueErrors
         raise ImproperlyConfigured(
-            f"DATABASE_URL is not a database URL we can use ({_first_line(exc)}). "
+            f"{variable} is not a database URL we can use ({_first_line(exc)}). "
             f"Accepted forms: {ACCEPTED_FORMS}"
         ) from None
     if config["ENGINE"] not in SUPPORTED_ENGINES:
         raise ImproperlyConfigured(
-            f"DATABASE_URL names an unsupported backend ({config['ENGINE']}). "
+            f"{variable} names an unsupported backend ({config['ENGINE']}). "
             f"Accepted forms: {ACCEPTED_FORMS}"
         )
     if not config["NAME"]:
         raise ImproperlyConfigured(
-            f"DATABASE_URL has no database name. Accepted forms: {ACCEPTED_FORMS}"
+            f"{variable} has no database name. Accepted forms: {ACCEPTED_FORMS}"
         )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         _tune_sqlite(config, base_dir)
     elif config["ENGINE"] == "django.db.backends.mysql":
         _tune_mariadb(config)
+    else:
+        config.setdefault("OPTIONS", {}).setdefault("connect_timeout", POSTGRES_CONNECT_TIMEOUT)
     return config
+
+
+def replicas_from_urls(urls, primary, base_dir):
+    """`DATABASE_REPLICA_URLS` (comma-separated) → {"replica_1": {...}, "replica_2": ...}.
+
+    Replicas are PostgreSQL streaming standbys of a PostgreSQL primary: the lag check in
+    microblog/replicas.py speaks PostgreSQL. The test runner never creates or migrates them:
+    TEST MIRROR points each at the primary's test database."""
+    replicas = {}
+    for number, url in enumerate([u.strip() for u in (urls or "").split(",") if u.strip()], 1):
+        variable = f"DATABASE_REPLICA_URLS (replica {number})"
+        config = database_from_url(url, base_dir, variable=variable)
+        if not config["ENGINE"] == primary["ENGINE"] == POSTGRESQL:
+            raise ImproperlyConfigured(
+                f"{variable} is {config['ENGINE'].rsplit('.', 1)[-1]} and DATABASE_URL is "
+                f"{primary['ENGINE'].rsplit('.', 1)[-1]}: replicas must be PostgreSQL streaming "
+                "standbys of a PostgreSQL DATABASE_URL"
+            )
+        config["TEST"] = {"MIRROR": "default"}
+        replicas[f"replica_{number}"] = config
+    return replicas
+
+
+def tune_connections(config, pool, pgbouncer):
+    """DATABASE_POOL=on: psycopg's pool in each worker process. DATABASE_PGBOUNCER=on: the app
+    talks to PgBouncer in transaction mode, where consecutive transactions of one connection
+    may run on different server connections, so no cursor may outlive a transaction (Django
+    already turns psycopg's prepared statements off, for the same reason)."""
+    if not (pool or pgbouncer):
+        return
+    if config["ENGINE"] != POSTGRESQL:
+        variable = "DATABASE_POOL" if pool else "DATABASE_PGBOUNCER"
+        raise ImproperlyConfigured(
+            f"{variable}=on works with PostgreSQL only; DATABASE_URL is "
+            f"{config['ENGINE'].rsplit('.', 1)[-1]}"
+        )
+    if pool:
+        config["OPTIONS"]["pool"] = dict(POOL_OPTIONS)
+        # Django refuses a pool with persistent connections: the pool keeps them instead.
+        config["CONN_MAX_AGE"] = 0
+    if pgbouncer:
+        config["DISABLE_SERVER_SIDE_CURSORS"] = True
 
 
 def _tune_sqlite(config, base_dir):

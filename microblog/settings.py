@@ -11,7 +11,7 @@ from pathlib import Path
 from django.conf import global_settings
 from django.core.exceptions import ImproperlyConfigured
 
-from microblog.database import database_from_url
+from microblog.database import database_from_url, replicas_from_urls, tune_connections
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -26,6 +26,20 @@ def env_flag(name, default):
     if value in {"0", "false", "no", "off"}:
         return False
     raise ImproperlyConfigured(f"{name} must be 1/true/yes/on or 0/false/no/off, not {value!r}")
+
+
+def env_seconds(name, default):
+    """A number of seconds from the environment; anything else stops start-up with one line."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1
+    if not 0 <= seconds < float("inf"):
+        raise ImproperlyConfigured(f"{name} must be a number of seconds, not {value!r}")
+    return seconds
 
 
 DJANGO_ENV = os.environ.get("DJANGO_ENV", "development")
@@ -75,6 +89,9 @@ MIDDLEWARE = [
     "microblog.request_log.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "microblog.hostile_input.RejectUnusableInputMiddleware",
+    # Read replicas (microblog/db_router.py): must wrap every middleware that reads the database
+    # when called, so it stays before SessionMiddleware. Does nothing without replicas.
+    "microblog.db_router.ReadRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -104,6 +121,23 @@ TEMPLATES = [
 
 # The chapter: `os.environ.get('DATABASE_URL') or 'sqlite:///' + os.path.join(basedir, 'app.db')`.
 DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL"), BASE_DIR)}
+# Past one server (docs/scale-out.md): read replicas (replica_1, replica_2, ...), psycopg's pool,
+# PgBouncer. Without these variables, nothing here changes anything.
+DATABASES.update(
+    replicas_from_urls(os.environ.get("DATABASE_REPLICA_URLS"), DATABASES["default"], BASE_DIR)
+)
+for _database in DATABASES.values():
+    tune_connections(
+        _database,
+        pool=env_flag("DATABASE_POOL", default=False),
+        pgbouncer=env_flag("DATABASE_PGBOUNCER", default=False),
+    )
+DATABASE_ROUTERS = ["microblog.db_router.ReplicaRouter"] if len(DATABASES) > 1 else []
+# A visitor's reads stay on the primary this long after they write, so they see what they wrote.
+READ_YOUR_WRITES_SECONDS = env_seconds("READ_YOUR_WRITES_SECONDS", default=5)
+# A replica further behind than this is skipped, as is one that is down, for this long.
+REPLICA_MAX_LAG_SECONDS = env_seconds("REPLICA_MAX_LAG_SECONDS", default=5)
+REPLICA_RETRY_SECONDS = env_seconds("REPLICA_RETRY_SECONDS", default=10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -188,6 +222,8 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = True
+    # Load balancers probe over plain HTTP; a redirect would read as "unhealthy".
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = 365 * 24 * 3600
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
