@@ -16,9 +16,10 @@ from tests.servers import POSTGRES, require
 SERVER_URL = f"postgres://{POSTGRES['user']}@{POSTGRES['host']}:{POSTGRES['port']}"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def database():
-    """A fresh database of our own on the machine's PostgreSQL, dropped afterwards."""
+    """A fresh database of our own on the machine's PostgreSQL, shared by this file's tests
+    (each migrates: the first does the work), dropped afterwards."""
     require(POSTGRES)
     name = f"microblog_pooling_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     with psycopg.connect(f"{SERVER_URL}/postgres", autocommit=True) as connection:
@@ -114,7 +115,7 @@ except Exception as exc:
 """
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def pgbouncer():
     program = require_pgbouncer()
     require(POSTGRES)
