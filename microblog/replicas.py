@@ -1,6 +1,6 @@
-"""Which read replicas may serve reads right now, checked cheaply: each replica at most once a
-second per process while it is healthy, and once per cool-down while it is not. A replica that is
-down or lags more than REPLICA_MAX_LAG_SECONDS is skipped, logged once, and tried again after
+"""Which read replicas may serve reads right now, checked cheaply: each replica at most once per
+REPLICA_CHECK_SECONDS (a second) per process while it is healthy. A replica that is down or lags
+more than REPLICA_MAX_LAG_SECONDS is skipped, logged once, and tried again after
 REPLICA_RETRY_SECONDS (docs/scale-out.md)."""
 
 import logging
@@ -14,10 +14,6 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
 log = logging.getLogger(__name__)
 
-# A healthy replica's answer is trusted this long before the next check: one cheap query a
-# second per worker process, not one per read.
-CHECK_INTERVAL_SECONDS = 1.0
-
 # Seconds the standby is behind the primary. `now() - pg_last_xact_replay_timestamp()` alone
 # is wrong when the primary is idle: the last replayed transaction gets old while the standby
 # misses nothing. So: a standby that is streaming and has replayed all the WAL it received is
@@ -25,13 +21,15 @@ CHECK_INTERVAL_SECONDS = 1.0
 # replayed transaction is the bound we can measure: it overstates the lag, which errs towards
 # the primary. Never having replayed anything while not caught up counts as infinitely behind.
 # A server that is not in recovery (a promoted standby) has everything it has: 0.
-# pg_stat_wal_receiver shows its status only to roles with pg_read_all_stats; without it the
-# stream looks broken and an idle primary's standby is skipped after REPLICA_MAX_LAG_SECONDS.
+# pg_stat_wal_receiver shows its status only to roles with pg_read_all_stats (others see NULL):
+# without that role, a running WAL receiver is taken as streaming.
 LAG_SQL = """
 SELECT CASE
     WHEN NOT pg_is_in_recovery() THEN 0
     WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()
-        AND EXISTS (SELECT FROM pg_stat_wal_receiver WHERE status = 'streaming') THEN 0
+        AND EXISTS (
+            SELECT FROM pg_stat_wal_receiver WHERE coalesce(status = 'streaming', true)
+        ) THEN 0
     ELSE coalesce(
         extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8,
         'Infinity'::float8
@@ -64,7 +62,9 @@ def pick_replica():
 def _usable(alias):
     status = _statuses.get(alias)
     now = time.monotonic()
-    wait = CHECK_INTERVAL_SECONDS if status and status.ok else settings.REPLICA_RETRY_SECONDS
+    wait = (
+        settings.REPLICA_CHECK_SECONDS if status and status.ok else settings.REPLICA_RETRY_SECONDS
+    )
     if status is None or now - status.checked_at >= wait:
         with _lock:  # one thread checks; others (threaded servers) use the last answer
             status = _statuses.get(alias)

@@ -138,6 +138,8 @@ READ_YOUR_WRITES_SECONDS = env_seconds("READ_YOUR_WRITES_SECONDS", default=5)
 # A replica further behind than this is skipped, as is one that is down, for this long.
 REPLICA_MAX_LAG_SECONDS = env_seconds("REPLICA_MAX_LAG_SECONDS", default=5)
 REPLICA_RETRY_SECONDS = env_seconds("REPLICA_RETRY_SECONDS", default=10)
+# A healthy replica's answer is trusted this long: one cheap query a second per worker process.
+REPLICA_CHECK_SECONDS = env_seconds("REPLICA_CHECK_SECONDS", default=1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -1,13 +1,16 @@
 """Load on loopback: `make serve` (gunicorn, 4 workers, production settings) on a fresh database,
 hit by a bounded mix of public-page reads and admin post creations, 8 at a time.
 
-    python scripts/load.py                # SQLite and PostgreSQL, 2,000 requests each (make load)
+    python scripts/load.py                # SQLite, PostgreSQL, and PostgreSQL with a streaming
+                                          # replica: 2,000 requests each (make load)
     python scripts/load.py --quick        # 200 requests each: a smoke run for CI (make load-quick)
     python scripts/load.py --backends sqlite --requests 500 --concurrency 4
 
 It fails unless every request got its expected answer (no 5xx, no CSRF refusals) and the database
 holds exactly as many posts as creations succeeded. Results: docs/load.md. The PostgreSQL
-database (LOAD_POSTGRES_URL, default .../microblog_load) is dropped and created afresh.
+database (LOAD_POSTGRES_URL, default .../microblog_load) is dropped and created afresh; the
+replica run starts its own primary and standby in a temporary folder (docs/scale-out.md), and
+its reads come from visitors without cookies, as the public's do.
 """
 
 import argparse
@@ -32,6 +35,7 @@ from urllib.parse import urlencode, urlsplit
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the tests' private PostgreSQL pair, for the replica run
 PYTHON = sys.executable
 POSTGRES_URL = os.environ.get(
     "LOAD_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/microblog_load"
@@ -106,7 +110,9 @@ def create_post(browser, author_id, number):
     return steps, status == 302 and location == "/admin/blog/post/"
 
 
-def run_load(browser, author_id, requests, concurrency):
+def run_load(browser, author_id, requests, concurrency, reader=None):
+    """`reader`: the browser that reads the public page (by default the editor's own)."""
+    reader = reader or browser
     # Each creation is two requests (form, then post); a quarter of the visits are creations.
     creations = requests // 4
     visits = ["read"] * (requests - 2 * creations) + ["create"] * creations
@@ -115,7 +121,7 @@ def run_load(browser, author_id, requests, concurrency):
     def visit(numbered):
         number, kind = numbered
         if kind == "read":
-            status, _, _, seconds = browser.request("GET", "/")
+            status, _, _, seconds = reader.request("GET", "/")
             return [("GET /", status, seconds)], False
         return create_post(browser, author_id, number)
 
@@ -218,7 +224,7 @@ def report(name, steps, created, rows, wall):
     return not problems
 
 
-def load_backend(name, database_url, args, workdir):
+def load_backend(name, database_url, args, workdir, replica_url=None, pair=None):
     env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DEBUG"}}
     env |= {
         "DJANGO_ENV": "production",
@@ -229,6 +235,8 @@ def load_backend(name, database_url, args, workdir):
         "BEHIND_TLS_PROXY": "true",
         "STATIC_ROOT": str(workdir / "static"),
     }
+    if replica_url:
+        env["DATABASE_REPLICA_URLS"] = replica_url
     process, port = start_server(env, workdir / f"{name}-server.log")  # it migrates first
     try:
         create_staff = (
@@ -239,7 +247,12 @@ def load_backend(name, database_url, args, workdir):
         author_id = manage(env, "shell", "-v0", "-c", create_staff)
         browser = Browser(port)
         browser.log_in()
-        steps, created, wall = run_load(browser, author_id, args.requests, args.concurrency)
+        reader = Browser(port) if replica_url else None
+        before = pair and transactions(pair)
+        steps, created, wall = run_load(
+            browser, author_id, args.requests, args.concurrency, reader=reader
+        )
+        after = pair and transactions(pair)
     finally:
         stop_server(process)
     rows = int(
@@ -247,7 +260,60 @@ def load_backend(name, database_url, args, workdir):
             env, "shell", "-v0", "-c", "from blog.models import Post; print(Post.objects.count())"
         )
     )
-    return report(name, steps, created, rows, wall)
+    ok = report(name, steps, created, rows, wall)
+    if pair:
+        primary, standby = (after[i] - before[i] for i in (0, 1))
+        print(f"  transactions during the run: primary {primary}, standby {standby}")
+        wait_until_replayed(pair)
+        (replica_rows,) = pair[2].sql("SELECT count(*) FROM blog_post", database="microblog")[0]
+        print(f"  the standby holds {replica_rows} posts once it has caught up")
+        if standby == 0 or replica_rows != rows:
+            print("  FAILED: the standby served no reads, or does not hold every post")
+            ok = False
+    return ok
+
+
+def transactions(pair):
+    """Transactions committed so far in the app's database: (on the primary, on the standby)."""
+    query = "SELECT xact_commit FROM pg_stat_database WHERE datname = 'microblog'"
+    # Statistics reach pg_stat_database up to a second after a transaction ends.
+    time.sleep(1.1)
+    return tuple(server.sql(query)[0][0] for server in pair[1:])
+
+
+def wait_until_replayed(pair):
+    (target,) = pair[1].sql("SELECT pg_current_wal_lsn()")[0]
+    deadline = time.monotonic() + 30
+    while not pair[2].sql("SELECT pg_last_wal_replay_lsn() >= %s", (target,))[0][0]:
+        if time.monotonic() > deadline:
+            sys.exit("error: the standby did not catch up in 30 s")
+        time.sleep(0.1)
+
+
+def load_with_replica(args, workdir):
+    """PostgreSQL with a streaming standby of its own; None when PostgreSQL's server programs are
+    not installed."""
+    from tests import private_postgres
+
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_basebackup"))
+    if not found:
+        return None
+    folder, primary, standby = private_postgres.start_primary_and_standby(found[-1].parent)
+    try:
+        primary.sql("CREATE DATABASE microblog")
+        pair = (folder, primary, standby)
+        return load_backend(
+            "postgresql+replica",
+            primary.url("microblog"),
+            args,
+            workdir,
+            replica_url=standby.url("microblog"),
+            pair=pair,
+        )
+    finally:
+        standby.stop(mode="immediate")
+        primary.stop(mode="immediate")
+        folder.remove()
 
 
 def main():
@@ -256,7 +322,10 @@ def main():
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument(
-        "--backends", nargs="+", choices=["sqlite", "postgresql"], default=["sqlite", "postgresql"]
+        "--backends",
+        nargs="+",
+        choices=["sqlite", "postgresql", "replica"],
+        default=["sqlite", "postgresql", "replica"],
     )
     args = parser.parse_args()
     if args.quick:
@@ -273,6 +342,13 @@ def main():
         for name in args.backends:
             if name == "sqlite":
                 ok = load_backend(name, f"sqlite:///{workdir / 'load.db'}", args, workdir) and ok
+                continue
+            if name == "replica":
+                result = load_with_replica(args, workdir)
+                if result is None:
+                    why = "PostgreSQL's server programs are not installed"
+                    print(f"!!!!! postgresql+replica NOT TESTED: {why}")
+                ok = ok and (result if result is not None else not os.environ.get("CI"))
                 continue
             why = fresh_postgres_database(POSTGRES_URL)
             if why:
