@@ -48,8 +48,9 @@ mysql-driver: $(STAMP)
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq default-libmysqlclient-dev pkg-config; }
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-mysql.txt
 
-# Load on loopback (docs/load.md): `make serve` on fresh SQLite and PostgreSQL databases, 2,000
-# requests 8 at a time; load-quick is a 200-request smoke run for CI.
+# Load on loopback (docs/load.md): `make serve` on fresh SQLite and PostgreSQL databases, and on a
+# private PostgreSQL primary with a streaming standby, 2,000 requests 8 at a time; load-quick is a
+# 200-request smoke run for CI.
 load: $(STAMP) services
 	$(PY) scripts/load.py
 load-quick: $(STAMP) services
