@@ -67,7 +67,8 @@ class Folder:
     def write(self, name, text):
         path = self.path / name
         path.write_text(text)
-        shutil.chown(path, *(["postgres", "postgres"] if self.as_user else [None, None]))
+        if self.as_user:
+            shutil.chown(path, "postgres", "postgres")
         return path
 
     def remove(self):
