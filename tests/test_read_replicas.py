@@ -11,10 +11,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
+import psycopg
 import pytest
 from django.conf import settings
 
 from microblog.database import database_from_url, replicas_from_urls
+from microblog.replicas import LAG_SQL
 from tests.app_server import AppServer, Browser
 from tests.child_process import run_python
 from tests.private_postgres import require_binaries, start_primary_and_standby, wait_until
@@ -296,6 +298,30 @@ def test_a_stopped_standby_sends_reads_to_the_primary_until_it_is_back(pair, app
         assert body not in visitor.get("/")[1]
     assert server.output().count("replica_1 is skipped") == 1
     assert server.output().count("replica_1 is back") == 1
+
+
+def test_lag_is_measured_without_privileges_and_is_zero_when_caught_up(pair):
+    # A role without pg_read_all_stats sees no status in pg_stat_wal_receiver: a standby that
+    # has replayed everything must still count as 0 s behind, however idle the primary is.
+    pair.primary.sql("CREATE ROLE plain_app_user LOGIN")
+    new_post(pair, "the last write before a quiet spell")
+    wait_until_replayed(pair)
+    as_plain_user = f"postgres://plain_app_user@127.0.0.1:{pair.standby.port}/microblog"
+
+    with psycopg.connect(as_plain_user, autocommit=True) as connection:
+        assert connection.execute("SELECT status FROM pg_stat_wal_receiver").fetchall() == [(None,)]
+        assert connection.execute(LAG_SQL).fetchone() == (0,)
+        # Paused, with a write it has not replayed: behind, by the age of its last replay.
+        pair.standby.sql("SELECT pg_wal_replay_pause()")
+        try:
+            new_post(pair, "a write the standby has not replayed")
+            wait_until(
+                lambda: connection.execute(LAG_SQL).fetchone()[0] > 0,
+                what="the standby to receive the write it may not replay",
+            )
+        finally:
+            pair.standby.sql("SELECT pg_wal_replay_resume()")
+    wait_until_replayed(pair)
 
 
 def test_migrate_on_a_replica_runs_no_ddl(pair):
