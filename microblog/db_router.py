@@ -38,8 +38,8 @@ current_plan = ContextVar("current_plan", default=None)
 class ReplicaRouter:
     def db_for_read(self, model, **hints):
         plan = current_plan.get()
-        # Sessions always come from the primary: a logout (or a password change) must end a
-        # session everywhere at once, not once the replicas catch up.
+        # Sessions always come from the primary: a logout must end its session everywhere at
+        # once, not once the replicas catch up.
         if plan is None or model._meta.app_label == "sessions":
             return DEFAULT_DB_ALIAS
         if plan.alias is None:
