@@ -105,8 +105,9 @@ def test_a_database_that_does_not_exist_is_one_line(manage):
     result = manage("import_flask_db", "postgres://postgres@127.0.0.1:5432/no_such_flask_db")
 
     assert result.returncode == 1
-    assert result.stderr == (
-        "CommandError: nothing imported: cannot read postgres://postgres@127.0.0.1:5432/"
-        'no_such_flask_db: connection failed: connection to server at "127.0.0.1", port 5432 '
-        'failed: FATAL:  database "no_such_flask_db" does not exist\n'
+    assert result.stderr.startswith(
+        "CommandError: nothing imported: cannot read "
+        "postgres://postgres@127.0.0.1:5432/no_such_flask_db: "
     )
+    assert 'database "no_such_flask_db" does not exist' in result.stderr
+    assert result.stderr.count("\n") == 1
