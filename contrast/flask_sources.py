@@ -82,9 +82,9 @@ def open_flask_database(source):
 
 def _sqlite(source):
     # SQLAlchemy's form: sqlite:///relative/app.db, sqlite:////absolute/app.db
-    path = Path(source.split(":///", 1)[1] if "://" in source else source)
+    path = Path(source.partition(":///")[2] if "://" in source else source)
     if not path.is_file():
-        raise SourceRefused(f"{path}: no such file")
+        raise SourceRefused(f"{path if path.name else source}: no such file")
     # mode=ro: SQLite itself refuses any write, and creates no file.
     connection = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
     try:
@@ -106,13 +106,17 @@ def _sqlite(source):
 def _server(source):
     """(connection keywords, URL without the password) for a server URL."""
     url = urlsplit(source)
-    if not url.path.strip("/"):
-        raise SourceRefused(f"{source}: the URL names no database")
     user = f"{url.username}@" if url.username else ""
     name = url._replace(netloc=user + url.netloc.rpartition("@")[2]).geturl()  # no password
+    if not url.path.strip("/"):
+        raise SourceRefused(f"{name}: the URL names no database")
+    try:
+        port = url.port
+    except ValueError:
+        raise SourceRefused(f"{name}: the port is not a number") from None
     keywords = {
         "host": url.hostname or "localhost",
-        "port": url.port,
+        "port": port,
         "user": unquote(url.username or ""),
         "password": unquote(url.password or ""),
         "database": unquote(url.path.strip("/")),

@@ -230,6 +230,25 @@ def test_a_missing_file_is_refused(tmp_path):
     )
 
 
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("sqlite://", "sqlite://: no such file"),
+        (
+            "postgres://postgres:secret@127.0.0.1:port/flask",
+            "postgres://postgres@127.0.0.1:port/flask: the port is not a number",
+        ),
+        (
+            "mysql://root:secret@127.0.0.1:3306",
+            "mysql://root@127.0.0.1:3306: the URL names no database",
+        ),
+    ],
+)
+def test_a_malformed_url_is_refused_in_one_line(source, message):
+    assert message in refused(source)
+    assert "secret" not in refused(source)
+
+
 def test_a_file_that_is_not_a_database_is_refused(tmp_path):
     (tmp_path / "notes.txt").write_text("not a database\n" * 100)
 
