@@ -1,7 +1,8 @@
 """The site's error pages (urls.py names them as Django's handler400 and handler500).
 
-Each renders its template without the request's context: an error page must not need the
-database (no user lookup) to tell the visitor what went wrong.
+Each renders its template without the request's context processors: an error page must not need
+the database (no user lookup) to tell the visitor what went wrong. The request itself is passed,
+for the nonce that lets the page's style past the Content-Security-Policy.
 """
 
 import sys
@@ -20,7 +21,7 @@ def bad_request(request, exception):
     # Our own refusals (a broken page link, a date that is not one) say what was wrong; other
     # 400s (a bad Host header, a tampered cookie) say nothing an attacker could use.
     message = str(exception) if type(exception) is BadRequest else ""
-    return page(400, {"message": message})
+    return page(request, 400, {"message": message})
 
 
 def server_error(request):
@@ -28,12 +29,12 @@ def server_error(request):
     connection: that is no bug in the app, and it will pass."""
     exception = sys.exc_info()[1]
     if isinstance(exception, (OperationalError, InterfaceError)):
-        response = page(503)
+        response = page(request, 503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
-    return page(500)
+    return page(request, 500)
 
 
-def page(status, context=None):
-    body = loader.get_template(f"{status}.html").render(context or {})
+def page(request, status, context=None):
+    body = loader.get_template(f"{status}.html").render({"request": request, **(context or {})})
     return HttpResponse(body, status=status)

@@ -6,8 +6,10 @@ DJANGO_ENV picks the mode: "development" (the default for manage.py and tests) o
 
 import logging
 import os
+from datetime import timedelta
 from pathlib import Path
 
+import csp.constants as csp
 from django.conf import global_settings
 from django.core.exceptions import ImproperlyConfigured
 
@@ -32,6 +34,9 @@ DJANGO_ENV = os.environ.get("DJANGO_ENV", "development")
 if DJANGO_ENV not in {"development", "production"}:
     raise ImproperlyConfigured(f"DJANGO_ENV must be development or production, not {DJANGO_ENV!r}")
 PRODUCTION = DJANGO_ENV == "production"
+# Behind a proxy that ends TLS (nginx, a load balancer): see SECURE_PROXY_SSL_HEADER below, and
+# accounts/lockout.py for the client's address. Read in production only.
+BEHIND_TLS_PROXY = PRODUCTION and env_flag("BEHIND_TLS_PROXY", default=False)
 
 DEBUG = env_flag("DEBUG", default=not PRODUCTION)
 
@@ -63,6 +68,10 @@ INSTALLED_APPS = [
     # SQLite and MariaDB, where nothing of it is used.
     "django.contrib.postgres",
     "django_extensions",
+    # Login lockout after repeated failures (AXES_* below).
+    "axes",
+    # The Content-Security-Policy header (CONTENT_SECURITY_POLICY below).
+    "csp",
     # The admin's from/to date filter on posts (blog/admin.py).
     "rangefilter",
     # accounts before blog: blog's admin extends the user admin that accounts registers.
@@ -74,6 +83,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "microblog.request_log.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that may answer early, so that every answer carries the policy.
+    "csp.middleware.CSPMiddleware",
     "microblog.hostile_input.RejectUnusableInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -81,6 +92,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a login refused for lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "microblog.urls"
@@ -133,6 +146,48 @@ AUTH_PASSWORD_VALIDATORS = [
         "NumericPasswordValidator",
     )
 ]
+
+# Login lockout (django-axes): after LOGIN_FAILURE_LIMIT failed logins in a row for one username,
+# or from one address, further attempts for it are refused for LOGIN_LOCKOUT_MINUTES, with a page
+# saying so (status 429). A superuser unlocks early by deleting the attempts in the admin (Axes ›
+# Access attempts) or with `manage.py axes_reset_username NAME`. Each failure's count lives in the
+# database, so every gunicorn worker and app server sees the same count.
+LOGIN_FAILURE_LIMIT = 5
+LOGIN_LOCKOUT_MINUTES = 15
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: it refuses a locked-out login before any check
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks; not only the pair
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
+AXES_USERNAME_CALLABLE = "accounts.lockout.username"
+# Failures are what a lockout needs; a row per successful login would grow without end.
+AXES_DISABLE_ACCESS_LOG = True
+# No "AXES: BEGIN" line at every manage.py command; failures and lockouts are still logged.
+AXES_VERBOSE = False
+
+# Content-Security-Policy (django-csp): the browser runs only scripts and styles served from this
+# site, and inline ones only when they carry the nonce made for that response (the admin's date
+# range filter's do), so an injected <script> or onclick= does nothing. Nothing may frame the
+# site, no <base> or plugin can be injected, forms post only here. The browser tests fail on any
+# violation in the console (tests/test_browser_admin.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.NONE],
+        "script-src": [csp.SELF, csp.NONCE],
+        "style-src": [csp.SELF, csp.NONCE],
+        "img-src": [csp.SELF],
+        "font-src": [csp.SELF],
+        "connect-src": [csp.SELF],  # the admin's author search box asks the server as you type
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+        "base-uri": [csp.NONE],
+    },
+}
 
 LANGUAGE_CODE = "en-us"
 # Stored and shown in UTC, as the chapter advises for a server application.
@@ -194,7 +249,7 @@ if PRODUCTION:
     # Behind a proxy that ends TLS (nginx, a load balancer), gunicorn sees plain HTTP; the proxy's
     # X-Forwarded-Proto header says what the browser used. Trust it only when a proxy sets it,
     # or any client could claim HTTPS.
-    if env_flag("BEHIND_TLS_PROXY", default=False):
+    if BEHIND_TLS_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     # gunicorn serves the admin's CSS and JavaScript itself (from STATIC_ROOT, filled by
     # `collectstatic`): no separate web server needed. Right after SecurityMiddleware, as

@@ -50,6 +50,43 @@ def base_url(live_server):
     return live_server.url
 
 
+# Reported by the page itself, so that a violation is seen whatever the console's wording.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI}`);
+});
+"""
+
+
+@pytest.fixture
+def csp_violations(page):
+    """Every Content-Security-Policy violation on the page, as the browser reports them."""
+    seen = []
+    page.add_init_script(REPORT_CSP_VIOLATIONS)
+    page.on(
+        "console",
+        lambda message: (
+            seen.append(message.text)
+            if "CSP violation" in message.text or "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    return seen
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations(request):
+    """Each browser test fails if the site's Content-Security-Policy blocked anything: the
+    policy (settings.py) must let every page of ours work, and nothing else."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    seen = request.getfixturevalue("csp_violations")
+    yield
+    expected = request.node.get_closest_marker("expects_csp_violation") is not None
+    assert bool(seen) == expected, seen
+
+
 @pytest.fixture
 def admin_page(page):
     """A browser page logged in to the admin as a superuser, through the login form."""
@@ -133,3 +170,39 @@ def test_admin_searches_posts_and_deletes_one(admin_page):
     expect(page.locator("body")).not_to_contain_text("about django")
     expect(page.locator("article")).to_contain_text("about flask")
     assert list(Post.objects.values_list("body", flat=True)) == ["about flask"]
+
+
+def test_the_public_page_and_an_error_page_keep_their_style_under_the_policy(page):
+    PostFactory(body="styled")
+    page.goto("/")
+    # The inline style carries the response's nonce; without it the body would be unstyled.
+    assert page.locator("body").evaluate("b => getComputedStyle(b).maxWidth") != "none"
+    page.goto("/no-such-page/")
+    assert page.locator("body").evaluate("b => getComputedStyle(b).maxWidth") != "none"
+
+
+def test_the_date_range_filter_and_the_author_search_work_under_the_policy(admin_page):
+    # The date range filter's inline script carries the nonce; it loads the calendar widgets,
+    # which add their shortcut links ("Today", the calendar) beside each date box.
+    UserFactory(username="mary")
+    page = admin_page
+    page.goto("/admin/blog/post/")
+    expect(page.locator(".datetimeshortcuts")).not_to_have_count(0)
+    page.goto("/admin/blog/post/add/")
+    choose_author(page, "mary")
+    expect(page.locator(".field-author .select2-selection")).to_contain_text("mary")
+
+
+@pytest.mark.expects_csp_violation
+def test_an_injected_script_does_not_run(page, csp_violations):
+    page.goto("/")
+    ran = page.evaluate(
+        """() => {
+          const script = document.createElement("script");
+          script.textContent = "window.injected = true";
+          document.body.append(script);
+          return window.injected === true;
+        }"""
+    )
+    assert not ran
+    assert any("script-src" in text for text in csp_violations)
