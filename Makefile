@@ -73,6 +73,20 @@ pgbouncer:
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq pgbouncer; }
 
+# The Flask twins' own tools, next to ours (docs/contrast.md): TWIN=flask_app (the 2018 edition,
+# the default) or TWIN=flask_app_2024 (today's). The database is FLASK_DATABASE_URL (SQLAlchemy's
+# form, e.g. sqlite:////tmp/flask.db), else the twin's own app.db; never DATABASE_URL, which
+# names Django's.
+TWIN ?= flask_app
+FLASK := DATABASE_URL=$(FLASK_DATABASE_URL) $(VENV)/bin/flask --app contrast.$(TWIN)
+.PHONY: flask-shell flask-upgrade flask-downgrade
+flask-shell: $(STAMP)
+	$(FLASK) shell
+flask-upgrade: $(STAMP)
+	$(FLASK) db upgrade
+flask-downgrade: $(STAMP)
+	$(FLASK) db downgrade
+
 # Start this machine's PostgreSQL and MariaDB if they have stopped (no-ops when they run).
 services:
 	@pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || ! command -v pg_ctlcluster >/dev/null || \

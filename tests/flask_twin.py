@@ -1,19 +1,21 @@
-"""Databases of the chapter's Flask app (contrast/flask_app/), made by its own tools."""
+"""Databases of the chapter's Flask twins (contrast/flask_app/, contrast/flask_app_2024/), made by
+their own tools."""
 
 import sqlite3
 
 from tests.child_process import run_python
 
 
-def flask(*args, database):
-    """`flask --app contrast.flask_app ...` on the SQLite file `database`, as a user runs it."""
+def flask(*args, database, twin="flask_app"):
+    """`flask --app contrast.<twin> ...` on the SQLite file `database`, as a user runs it; `twin`
+    is flask_app (the 2018 edition) or flask_app_2024."""
     env = {"DATABASE_URL": f"sqlite:///{database}"}
-    return run_python("-m", "flask", "--app", "contrast.flask_app", *args, env=env)
+    return run_python("-m", "flask", "--app", f"contrast.{twin}", *args, env=env)
 
 
-def upgraded_flask_db(path):
+def upgraded_flask_db(path, twin="flask_app"):
     """A new Flask database at `path`, migrated by `flask db upgrade` (both chapter migrations)."""
-    result = flask("db", "upgrade", database=path)
+    result = flask("db", "upgrade", database=path, twin=twin)
     assert result.returncode == 0, result.stderr
     return path
 
