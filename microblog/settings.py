@@ -267,6 +267,9 @@ LOGGING = {
         "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
         "django.db.backends": {"level": max(LOG_LEVEL, "INFO", key=logging.getLevelName)},
         "django.template": {"level": max(LOG_LEVEL, "INFO", key=logging.getLevelName)},
+        # django-axes says "Deleted 0 failed login attempts" at INFO on every login; its
+        # failures and lockouts, the lines worth reading, are WARNINGs.
+        "axes": {"level": max(LOG_LEVEL, "WARNING", key=logging.getLevelName)},
     },
 }
 
