@@ -113,12 +113,13 @@ def restore(source, replace=False, connection=default_connection):
     tables = _table_names(connection)
     if tables and not replace:
         raise BackupError(
-            f"{database} is not empty ({len(tables)} tables): restore into a new, empty database, "
+            f"{database} is not empty ({_count(len(tables), 'table')}): restore into a new, empty "
+            "database, "
             "or add --replace to overwrite its tables with the backup's"
         )
     load = {"sqlite": _restore_sqlite, "postgresql": _pg_restore, "mysql": _mariadb_restore}[vendor]
     started = time.monotonic()
-    # A server-side tool writes next: our own idle connection must not hold anything open.
+    # Ours must not sit idle in the database while the restore writes to it.
     connection.close()
     load(connection.settings_dict, source, replace)
     return Done("restore", source, database, time.monotonic() - started)
@@ -374,6 +375,10 @@ def _fsync(path):
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _count(n, noun):
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _human_size(size):

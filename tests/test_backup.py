@@ -3,7 +3,9 @@ very steps of docs/production.md into a fresh database, holds every row committe
 began, on SQLite, PostgreSQL and MariaDB; and what stops a backup or restore is one line."""
 
 import json
+import os
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -55,7 +57,7 @@ def test_a_backup_taken_while_four_processes_write_restores_every_row_committed_
     ]
     try:
         # All four are writing...
-        wait_for(lambda: all(len(commits(log)) >= 20 for log in logs), writers)
+        wait_for(lambda: all(len(commits(log)) >= 5 for log in logs), writers)
         began = time.time()
         done = backup(f"{tmp_path}/backups/")
         finished = time.time()
@@ -201,6 +203,56 @@ def test_a_pg_dump_that_fails_leaves_no_file(tmp_path):
         subprocess.run([*psql, "-d", "postgres", "-c", f"DROP ROLE IF EXISTS {name}"])
 
 
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_an_interrupted_backup_leaves_no_file(tmp_path, stop):
+    require(POSTGRES)
+    name = f"microblog_backup_interrupted_{id(tmp_path)}"
+    psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-tA", "-d", name]
+    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
+    holder = None
+    try:
+        subprocess.run([*psql, "-c", "CREATE TABLE t (x int)"], check=True)
+        # A session holding the table (a long migration, say) keeps pg_dump waiting mid-backup.
+        holder = subprocess.Popen(psql, stdin=subprocess.PIPE, text=True)
+        holder.stdin.write("BEGIN; LOCK TABLE t; SELECT pg_sleep(60);\n")
+        holder.stdin.flush()
+        env = {"DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{name}"}
+        running = subprocess.Popen(
+            [sys.executable, str(PROJECT_ROOT / "manage.py"), "backup", "backups/"],
+            cwd=tmp_path,
+            env=child_environment(env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        waiting = (
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pg_dump' "
+            f"AND wait_event_type = 'Lock' AND datname = '{name}'"
+        )
+        deadline = time.time() + 60
+        while (
+            subprocess.run([*psql, "-c", waiting], capture_output=True, text=True).stdout != "1\n"
+        ):
+            assert running.poll() is None, running.communicate()
+            assert time.time() < deadline, "pg_dump never started"
+            time.sleep(0.1)
+        assert [p.suffix for p in (tmp_path / "backups").iterdir()] == [".partial"]
+
+        # Ctrl-C reaches every process of the terminal's group; so does systemd's SIGTERM.
+        os.killpg(running.pid, stop)
+        _, stderr = running.communicate(timeout=60)
+
+        assert running.returncode == 130, stderr
+        assert stderr == "CommandError: interrupted: no backup made\n"
+        assert list((tmp_path / "backups").iterdir()) == []
+    finally:
+        if holder:
+            holder.kill()
+            holder.wait()
+        subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--force", name])
+
+
 def test_a_mariadb_dump_that_fails_leaves_no_file(tmp_path):
     require(MARIADB)
     name = f"microblog_backup_broken_{id(tmp_path)}"
@@ -214,7 +266,7 @@ def test_a_mariadb_dump_that_fails_leaves_no_file(tmp_path):
 
         result = manage_in(tmp_path, "backup", "backups/", env=env)
 
-        assert_one_line_error(result, "mariadb-dump failed:", "v")
+        assert_one_line_error(result, "mariadb-dump failed:", "references invalid table")
         assert list((tmp_path / "backups").iterdir()) == []
     finally:
         mysql(f"DROP DATABASE IF EXISTS {name}")
@@ -226,12 +278,12 @@ def test_a_mariadb_dump_that_fails_leaves_no_file(tmp_path):
 def test_restore_refuses_a_database_that_is_not_empty_unless_told_to_replace_it(tmp_path):
     backup_file = sqlite_database(tmp_path / "backup.sqlite3", value="from the backup")
     database = sqlite_database(tmp_path / "live.db", value="live data")
-    env = {"DATABASE_URL": f"sqlite:///{database}"}
 
-    refused = manage_in(tmp_path, "restore", str(backup_file), env=env)
-    assert_one_line_error(refused, "is not empty (1 tables)", "--replace")
+    with pytest.raises(BackupError, match=r"is not empty \(1 table\).*--replace"):
+        restore(backup_file, connection=sqlite_at(database))
     assert values_in(database) == ["live data"]
 
+    env = {"DATABASE_URL": f"sqlite:///{database}"}
     replaced = manage_in(tmp_path, "restore", "--replace", str(backup_file), env=env)
     assert replaced.returncode == 0, replaced.stderr
     assert values_in(database) == ["from the backup"]
@@ -252,14 +304,12 @@ def test_restore_refuses_a_file_that_is_not_a_whole_backup(tmp_path):
 
 
 def test_restore_refuses_a_backup_of_another_backend(tmp_path):
-    sqlite_database(tmp_path / "app.sqlite3")
-    env = {"DATABASE_URL": f"postgres://postgres@127.0.0.1:{closed_port()}/mb"}
+    (tmp_path / "app.dump").write_bytes(b"PGDMP" + bytes(100))  # how pg_dump's archives begin
 
-    result = manage_in(tmp_path, "restore", "app.sqlite3", env=env)
-
-    assert_one_line_error(
-        result, "app.sqlite3 is a SQLite backup, but DATABASE_URL names the PostgreSQL database"
-    )
+    with pytest.raises(
+        BackupError, match="app.dump is a PostgreSQL backup, but DATABASE_URL names the SQLite"
+    ):
+        restore(tmp_path / "app.dump", connection=sqlite_at(tmp_path / "new.db"))
 
 
 def test_a_cut_short_postgresql_backup_restores_nothing(tmp_path):
@@ -274,13 +324,8 @@ def test_a_cut_short_postgresql_backup_restores_nothing(tmp_path):
             "CREATE TABLE t AS SELECT n, repeat('x', 100) AS pad FROM generate_series(1, 20000) n"
         )
         subprocess.run([*psql, "-d", source, "-c", rows], check=True)
-        made = manage_in(
-            tmp_path,
-            "backup",
-            "whole.dump",
-            env={"DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{source}"},
-        )
-        assert made.returncode == 0, made.stderr
+        dump = ["pg_dump", "-h", "127.0.0.1", "-U", "postgres", "-Fc", "-f", "whole.dump", source]
+        subprocess.run(dump, cwd=tmp_path, check=True)
         whole = (tmp_path / "whole.dump").read_bytes()
         (tmp_path / "cut.dump").write_bytes(whole[: len(whole) // 2])
 
@@ -364,6 +409,7 @@ def run_restore_steps(backup_file, restored):
 
 ROWS = """
 import json
+import os
 from accounts.models import User
 from blog.models import Post
 posts = Post.objects.values_list("id", "author_id", "body")
