@@ -89,6 +89,17 @@ def test_a_backup_taken_while_four_processes_write_restores_every_row_committed_
     # ...and nothing else but rows that were committed meanwhile.
     assert all(written[pk] == row for pk, row in posts.items())
     assert users == User.objects.count()
+    # The same file again over the restored database, as docs/production.md says to put a
+    # backup back over the site's own: the tables are replaced, not added to.
+    again = manage_in(
+        PROJECT_ROOT,
+        "restore",
+        "--replace",
+        str(done.path),
+        env={"DATABASE_URL": restored_database["url"]},
+    )
+    assert again.returncode == 0, again.stderr
+    assert rows_in(restored_database["url"]) == (users, posts)
     if connection.vendor == "sqlite":
         with sqlite3.connect(restored_database["path"]) as db:
             assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
@@ -270,6 +281,40 @@ def test_a_mariadb_dump_that_fails_leaves_no_file(tmp_path):
         assert list((tmp_path / "backups").iterdir()) == []
     finally:
         mysql(f"DROP DATABASE IF EXISTS {name}")
+
+
+def test_a_mariadb_password_reaches_the_tools_through_the_environment(tmp_path):
+    require(MARIADB)
+    name = f"microblog_backup_pw_{id(tmp_path)}"
+    # Characters a shell or a URL would trip on; the URL carries them percent-encoded.
+    password, in_url = "p@ss w'rd;$x", "p%40ss%20w%27rd%3B%24x"
+    quoted = password.replace("'", "''")
+    mysql(
+        f"CREATE DATABASE {name}; CREATE DATABASE {name}_into; CREATE TABLE {name}.t (x int); "
+        f"INSERT INTO {name}.t VALUES (7); CREATE USER '{name}'@'%' IDENTIFIED BY "
+        f"'{quoted}'; GRANT ALL ON {name}.* TO '{name}'@'%'; "
+        f"GRANT ALL ON {name}_into.* TO '{name}'@'%'"
+    )
+    try:
+        url = f"mysql://{name}:{in_url}@127.0.0.1:3306/{name}"
+
+        made = manage_in(tmp_path, "backup", "t.sql", env={"DATABASE_URL": url})
+        restored = manage_in(tmp_path, "restore", "t.sql", env={"DATABASE_URL": f"{url}_into"})
+
+        assert made.returncode == 0, made.stderr
+        assert restored.returncode == 0, restored.stderr
+        copy = subprocess.run(
+            ["mysql", "-h", "127.0.0.1", "-u", "root", "-N", "-e", f"SELECT x FROM {name}_into.t"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert copy.stdout == "7\n"
+    finally:
+        mysql(
+            f"DROP DATABASE IF EXISTS {name}; DROP DATABASE IF EXISTS {name}_into; "
+            f"DROP USER IF EXISTS '{name}'@'%'"
+        )
 
 
 # --- restoring: only whole backups of the same backend, only into an empty database ------------
