@@ -92,6 +92,8 @@ INSTALLED_APPS = [
     "accounts",
     "blog",
     "contrast",
+    # The project's own commands: backup and restore (microblog/backups.py).
+    "microblog",
 ]
 
 MIDDLEWARE = [
