@@ -22,6 +22,7 @@ from microblog.database import database_from_url
 from tests.child_process import PROJECT_ROOT, child_environment
 from tests.factories import UserFactory
 from tests.servers import MARIADB, POSTGRES, closed_port, require
+from tests.test_command_line_errors import needs_mysqlclient
 from tests.test_concurrent_writes import url_of_test_database
 
 WRITERS = 4
@@ -264,6 +265,7 @@ def test_an_interrupted_backup_leaves_no_file(tmp_path, stop):
         subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--force", name])
 
 
+@needs_mysqlclient
 def test_a_mariadb_dump_that_fails_leaves_no_file(tmp_path):
     require(MARIADB)
     name = f"microblog_backup_broken_{id(tmp_path)}"
@@ -283,6 +285,7 @@ def test_a_mariadb_dump_that_fails_leaves_no_file(tmp_path):
         mysql(f"DROP DATABASE IF EXISTS {name}")
 
 
+@needs_mysqlclient
 def test_a_mariadb_password_reaches_the_tools_through_the_environment(tmp_path):
     require(MARIADB)
     name = f"microblog_backup_pw_{id(tmp_path)}"

@@ -18,6 +18,7 @@ from contrast.flask_app import models as flask_models
 from microblog import settings as project_settings
 from tests.factories import PostFactory, UserFactory
 from tests.flask_twin import execute, insert, upgraded_flask_db
+from tests.test_command_line_errors import needs_mysqlclient
 
 pytestmark = pytest.mark.django_db
 
@@ -241,9 +242,10 @@ def test_a_missing_file_is_refused(tmp_path):
             "postgres://postgres:secret@127.0.0.1:port/flask",
             "postgres://postgres@127.0.0.1:port/flask: the port is not a number",
         ),
-        (
+        pytest.param(
             "mysql://root:secret@127.0.0.1:3306",
             "mysql://root@127.0.0.1:3306: the URL names no database",
+            marks=needs_mysqlclient,  # without the driver, that is the one line instead
         ),
     ],
 )
