@@ -21,8 +21,7 @@ from microblog.backups import BackupError, backup, restore
 from microblog.database import database_from_url
 from tests.child_process import PROJECT_ROOT, child_environment
 from tests.factories import UserFactory
-from tests.servers import MARIADB, POSTGRES, closed_port, require
-from tests.test_command_line_errors import needs_mysqlclient
+from tests.servers import MARIADB, POSTGRES, closed_port, needs_mysqlclient, require
 from tests.test_concurrent_writes import url_of_test_database
 
 WRITERS = 4

@@ -1,15 +1,6 @@
 """Mistakes a user can fix end in one line that names the cause and the fix, not a traceback."""
 
-import importlib.util
-
-import pytest
-
-from tests.servers import MARIADB, POSTGRES, closed_port, require
-
-needs_mysqlclient = pytest.mark.skipif(
-    importlib.util.find_spec("MySQLdb") is None,
-    reason="SKIPPED, NOT TESTED: mysqlclient is not installed (make mysql-driver)",
-)
+from tests.servers import MARIADB, POSTGRES, closed_port, needs_mysqlclient, require
 
 
 def assert_one_line_error(result, *expected):

@@ -7,8 +7,7 @@ import pytest
 from django.test import Client
 
 from tests.child_process import run_python
-from tests.servers import closed_port
-from tests.test_command_line_errors import needs_mysqlclient
+from tests.servers import closed_port, needs_mysqlclient
 from tests.test_production import production_env
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,7 @@ from contrast.flask_app import models as flask_models
 from microblog import settings as project_settings
 from tests.factories import PostFactory, UserFactory
 from tests.flask_twin import execute, insert, upgraded_flask_db
-from tests.test_command_line_errors import needs_mysqlclient
+from tests.servers import needs_mysqlclient
 
 pytestmark = pytest.mark.django_db
 

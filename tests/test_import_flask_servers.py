@@ -9,8 +9,7 @@ from accounts.models import User
 from blog.models import Post
 from contrast.flask_sources import open_flask_database
 from tests.flask_fixtures import on_server, scratch_database_name, source_rows
-from tests.servers import MARIADB, POSTGRES, closed_port, require
-from tests.test_command_line_errors import needs_mysqlclient
+from tests.servers import MARIADB, POSTGRES, closed_port, needs_mysqlclient, require
 from tests.test_import_flask_chapters import LEFT_BEHIND, left_behind
 
 pytestmark = pytest.mark.django_db
