@@ -441,8 +441,10 @@ def run_restore_steps(backup_file, restored):
         "-h 127.0.0.1 -P 3306 -u root": f"-h {s['HOST']} -P {s['PORT']} -u {s['USER']}",
         "microblog_restored": restored["name"],
     }
-    for docs_text, ours in replacements.items():
-        steps = steps.replace(docs_text, ours)
+    # One pass, longest first: replacing one at a time would rename again what a longer one
+    # already put in (the URL's "test_microblog_restored" holds "microblog_restored").
+    docs_texts = re.compile("|".join(map(re.escape, sorted(replacements, key=len, reverse=True))))
+    steps = docs_texts.sub(lambda found: replacements[found[0]], steps)
     env = {"PGPASSWORD": s["PASSWORD"], "MYSQL_PWD": s["PASSWORD"]} if s["PASSWORD"] else {}
     return subprocess.run(
         ["bash", "-euo", "pipefail", "-c", steps],
