@@ -94,7 +94,8 @@ services:
 	@mysqladmin -h 127.0.0.1 -u root ping >/dev/null 2>&1 || [ ! -x /usr/sbin/mariadbd ] || \
 	  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd || true
 
-# The whole suite on SQLite, PostgreSQL and MariaDB; one summary line per backend.
+# The whole suite on SQLite, PostgreSQL and MariaDB, then on a private PostgreSQL primary with a
+# streaming standby as its replica (docs/scale-out.md); one summary line per run.
 test-all: mysql-driver services browser pgbouncer
 	$(PY) scripts/test_matrix.py backends
 

@@ -12,7 +12,7 @@ from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
-from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 from django.urls import reverse
 
 from microblog import replicas
@@ -39,8 +39,13 @@ class ReplicaRouter:
     def db_for_read(self, model, **hints):
         plan = current_plan.get()
         # Sessions always come from the primary: a logout must end its session everywhere at
-        # once, not once the replicas catch up.
-        if plan is None or model._meta.app_label == "sessions":
+        # once, not once the replicas catch up. Inside a transaction on the primary, reads
+        # belong to it too: they must see what it has written and not yet committed.
+        if (
+            plan is None
+            or model._meta.app_label == "sessions"
+            or connections[DEFAULT_DB_ALIAS].in_atomic_block
+        ):
             return DEFAULT_DB_ALIAS
         if plan.alias is None:
             plan.alias = replicas.pick_replica() or DEFAULT_DB_ALIAS

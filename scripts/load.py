@@ -295,10 +295,10 @@ def load_with_replica(args, workdir):
     not installed."""
     from tests import private_postgres
 
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_basebackup"))
-    if not found:
+    bindir = private_postgres.server_programs()
+    if bindir is None:
         return None
-    folder, primary, standby = private_postgres.start_primary_and_standby(found[-1].parent)
+    folder, primary, standby = private_postgres.start_primary_and_standby(bindir)
     try:
         primary.sql("CREATE DATABASE microblog")
         pair = (folder, primary, standby)

@@ -1,6 +1,7 @@
 """Run the whole test suite once per database backend, then once on the newest Django.
 
-    python scripts/test_matrix.py backends   # SQLite, PostgreSQL, MariaDB (make test-all)
+    python scripts/test_matrix.py backends   # SQLite, PostgreSQL, MariaDB, then PostgreSQL with
+                                             # a streaming replica of its own (make test-all)
     python scripts/test_matrix.py newest     # newest Django on the newest Python (make test-newest)
 
 Each run ends with one line per run: `<name>: N passed, N failed, N skipped`. A server that is not
@@ -45,11 +46,15 @@ def unreachable(url, wait=20):
             time.sleep(1)
 
 
-def run_pytest(python, database_url, extra_args=()):
+def run_pytest(python, database_url, extra_args=(), replica_url=None):
     """Run the suite; return (passed, failed, skipped) from its JUnit report."""
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DATABASE_REPLICA_URLS")
+    }
     if database_url:
         env["DATABASE_URL"] = database_url
+    if replica_url:
+        env["DATABASE_REPLICA_URLS"] = replica_url
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.xml"
         command = [str(python), "-m", "pytest", "-q", f"--junitxml={report}", *extra_args]
@@ -78,9 +83,47 @@ def backends():
         passed, failed, skipped = run_pytest(sys.executable, url)
         results.append(f"{name}: {passed} passed, {failed} failed, {skipped} skipped")
         ok = ok and failed == 0 and passed > 0
+    result, replica_ok = with_replica()
+    results.append(result)
+    ok = ok and replica_ok
     print("\n===== backends =====")
     print("\n".join(results))
     return ok
+
+
+def with_replica():
+    """The suite on a private PostgreSQL primary with a streaming standby as DATABASE_REPLICA_URLS:
+    (its summary line, whether it passed). The test database is created on the primary and
+    streams to the standby; the standby applies each commit before it returns, so a test that
+    writes and then reads a public page from the standby sees its rows."""
+    sys.path.insert(0, str(ROOT))
+    from tests import private_postgres
+
+    name = "postgresql+replica"
+    bindir = private_postgres.server_programs()
+    if bindir is None:
+        print(f"!!!!! {name} NOT TESTED: {private_postgres.MISSING_PROGRAMS}", flush=True)
+        return f"{name}: NOT TESTED, no PostgreSQL server programs", not os.environ.get("CI")
+    folder, primary, standby = private_postgres.start_primary_and_standby(bindir, synchronous=True)
+    try:
+        url, replica_url = primary.url("microblog"), standby.url("microblog")
+        print(f"\n===== {name}: {url}, replica {replica_url} =====", flush=True)
+        # --reuse-db keeps the test database (the cluster is new, so it starts empty), and
+        # with it the standby's count of the transactions it served there.
+        passed, failed, skipped = run_pytest(
+            sys.executable, url, ["--reuse-db"], replica_url=replica_url
+        )
+        served = "SELECT xact_commit FROM pg_stat_database WHERE datname = 'test_microblog'"
+        time.sleep(1.1)  # statistics reach pg_stat_database up to a second after a transaction
+        reads = sum(count for (count,) in standby.sql(served))  # 0 if pytest made no database
+    finally:
+        for server in (standby, primary):
+            server.stop(mode="immediate")
+        folder.remove()
+    summary = f"{name}: {passed} passed, {failed} failed, {skipped} skipped"
+    # A run whose public pages never reached the standby would prove nothing about it.
+    ok = failed == 0 and passed > 0 and reads > 0
+    return f"{summary}; the standby served {reads} transactions of the suite", ok
 
 
 def newest_python():

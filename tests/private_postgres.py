@@ -19,16 +19,23 @@ import pytest
 
 from tests.servers import closed_port
 
+MISSING_PROGRAMS = "PostgreSQL's server programs (initdb, pg_ctl, pg_basebackup) are not installed"
+
+
+def server_programs():
+    """The folder of the newest PostgreSQL's server programs here, or None."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_basebackup"), key=_version)
+    return Path(found[-1]).parent if found else None
+
 
 def require_binaries():
     """The folder of PostgreSQL's server programs; skip loudly (fail in CI) without them."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_basebackup"), key=_version)
-    if not found:
-        message = "PostgreSQL's server programs (initdb, pg_ctl, pg_basebackup) are not installed"
+    bindir = server_programs()
+    if bindir is None:
         if os.environ.get("CI"):
-            pytest.fail(f"{message}, but CI must test read replicas")
-        pytest.skip(f"SKIPPED, NOT TESTED: {message}")
-    return Path(found[-1]).parent
+            pytest.fail(f"{MISSING_PROGRAMS}, but CI must test read replicas")
+        pytest.skip(f"SKIPPED, NOT TESTED: {MISSING_PROGRAMS}")
+    return bindir
 
 
 def _version(path):
@@ -99,8 +106,13 @@ class PostgresServer:
             return cursor.fetchall() if cursor.description else None
 
 
-def start_primary_and_standby(bindir):
-    """(folder, primary, standby): a primary, and a standby streaming from it (about 5 s)."""
+def start_primary_and_standby(bindir, synchronous=False):
+    """(folder, primary, standby): a primary, and a standby streaming from it (about 5 s).
+
+    synchronous: a commit on the primary returns only once the standby has applied it
+    (`synchronous_commit = remote_apply`), so a read from the standby right after a write sees
+    it, as a test that writes and then reads expects. Without it the standby lags a little, as
+    real ones do."""
     folder = Folder()
     primary = PostgresServer(folder, bindir, "primary")
     folder.run(bindir / "initdb", "-D", primary.data, "-A", "trust", "-U", "postgres", "-N")
@@ -115,6 +127,14 @@ def start_primary_and_standby(bindir):
         *("-R", "-X", "stream", "-c", "fast"),
     )
     standby.start()
+    if synchronous:
+        wait_until(
+            lambda: primary.sql("SELECT count(*) FROM pg_stat_replication")[0][0] == 1,
+            what="the standby to stream",
+        )
+        primary.sql("ALTER SYSTEM SET synchronous_standby_names = '*'")
+        primary.sql("ALTER SYSTEM SET synchronous_commit = 'remote_apply'")
+        primary.sql("SELECT pg_reload_conf()")
     return folder, primary, standby
 
 

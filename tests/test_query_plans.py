@@ -4,10 +4,11 @@ names (the matrix runs all three). The pages' tests EXPLAIN the very SQL each pa
 
 import random
 import re
+from contextlib import ExitStack
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -59,11 +60,14 @@ def explain(sql, params=None, *, only_bitmap_scans=False):
 
 
 def post_queries(client, url, params=None):
-    """The SQL of each query on the posts table that a page ran, as the database received it."""
-    with CaptureQueriesContext(connection) as captured:
+    """The SQL of each query on the posts table that a page ran, as the database received it:
+    whichever served it, the primary or (in make test-all's replica run) a replica, whose
+    schema and planner statistics are the primary's, replicated."""
+    with ExitStack() as stack:
+        captures = [stack.enter_context(CaptureQueriesContext(c)) for c in connections.all()]
         response = client.get(url, params or {})
     assert response.status_code == 200, response
-    return [q["sql"] for q in captured if plans.reads_posts(q["sql"])]
+    return [q["sql"] for captured in captures for q in captured if plans.reads_posts(q["sql"])]
 
 
 def assert_read_from_index_in_order(sql, index):

@@ -13,7 +13,6 @@ from types import SimpleNamespace
 
 import psycopg
 import pytest
-from django.conf import settings
 
 from microblog.database import database_from_url, replicas_from_urls
 from microblog.replicas import LAG_SQL
@@ -30,8 +29,13 @@ RETRY_SECONDS = 1
 
 
 def test_without_replica_urls_nothing_changes():
-    assert list(settings.DATABASES) == ["default"]
-    assert settings.DATABASE_ROUTERS == []
+    # In a child process: make test-all's replica run sets DATABASE_REPLICA_URLS for this one.
+    show = "print(list(settings.DATABASES), settings.DATABASE_ROUTERS)"
+    result = run_python(
+        "manage.py", "shell", "-v0", "-c", f"from django.conf import settings; {show}"
+    )
+
+    assert result.stdout == "['default'] []\n", result.stderr
 
 
 def test_each_replica_url_becomes_an_alias_the_test_runner_never_creates():
@@ -166,7 +170,7 @@ def healthz(browser):
 
 
 ROUTED_CONNECTIONS = """
-from django.db import connections, router
+from django.db import connections, router, transaction
 from blog.models import Post
 from microblog.db_router import ReadPlan, current_plan
 
@@ -182,6 +186,9 @@ alias = router.db_for_read(Post)
 print("public page, reads:", alias, "in recovery:", in_recovery(alias))
 alias = router.db_for_write(Post)
 print("public page, writes:", alias, "in recovery:", in_recovery(alias))
+with transaction.atomic():
+    alias = router.db_for_read(Post)
+    print("public page, in a transaction, reads:", alias, "in recovery:", in_recovery(alias))
 """
 
 
@@ -193,6 +200,8 @@ def test_public_reads_reach_the_standby_and_writes_the_primary(pair):
         "outside a request, reads: default in recovery: False",
         "public page, reads: replica_1 in recovery: True",
         "public page, writes: default in recovery: False",
+        # It must see its own uncommitted writes, which only the primary has.
+        "public page, in a transaction, reads: default in recovery: False",
     ], result.stderr
 
 
