@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 
+import psycopg
 import pytest
 from django.db import connection
 from django.db.utils import ConnectionHandler
@@ -21,6 +22,7 @@ from microblog.backups import BackupError, backup, restore
 from microblog.database import database_from_url
 from tests.child_process import PROJECT_ROOT, child_environment
 from tests.factories import UserFactory
+from tests.private_postgres import Folder, PostgresServer, require_binaries
 from tests.servers import MARIADB, POSTGRES, closed_port, needs_mysqlclient, require
 from tests.test_concurrent_writes import url_of_test_database
 
@@ -317,6 +319,53 @@ def test_a_mariadb_password_reaches_the_tools_through_the_environment(tmp_path):
             f"DROP DATABASE IF EXISTS {name}; DROP DATABASE IF EXISTS {name}_into; "
             f"DROP USER IF EXISTS '{name}'@'%'"
         )
+
+
+def test_a_postgresql_password_reaches_the_tools_through_the_environment(tmp_path):
+    # The machine's server trusts local logins, so a password there proves nothing: this one,
+    # private, refuses any login without it.
+    bindir = require_binaries()
+    folder = Folder()
+    server = PostgresServer(folder, bindir, "password")
+    # Characters a shell or a URL would trip on; the URL carries them percent-encoded.
+    password, in_url = "p@ss w'rd;$x", "p%40ss%20w%27rd%3B%24x"
+    password_file = folder.write("password.txt", f"{password}\n")
+    folder.run(
+        *(bindir / "initdb", "-D", server.data, "-U", "postgres", "-N"),
+        *("--auth=scram-sha-256", f"--pwfile={password_file}"),
+    )
+    server.start()
+    try:
+
+        def connect(database):
+            return psycopg.connect(
+                host="127.0.0.1",
+                port=server.port,
+                user="postgres",
+                dbname=database,
+                password=password,
+                autocommit=True,
+            )
+
+        with pytest.raises(psycopg.OperationalError, match="password"):
+            psycopg.connect(host="127.0.0.1", port=server.port, user="postgres").close()
+        with connect("postgres") as admin:
+            admin.execute("CREATE DATABASE made")
+            admin.execute("CREATE DATABASE restored")
+        with connect("made") as made:
+            made.execute("CREATE TABLE t (x int); INSERT INTO t VALUES (7)")
+        url = f"postgres://postgres:{in_url}@127.0.0.1:{server.port}"
+
+        backed_up = manage_in(tmp_path, "backup", "t.dump", env={"DATABASE_URL": f"{url}/made"})
+        restored = manage_in(tmp_path, "restore", "t.dump", env={"DATABASE_URL": f"{url}/restored"})
+
+        assert backed_up.returncode == 0, backed_up.stderr
+        assert restored.returncode == 0, restored.stderr
+        with connect("restored") as copy:
+            assert copy.execute("SELECT x FROM t").fetchall() == [(7,)]
+    finally:
+        server.stop(mode="immediate")
+        folder.remove()
 
 
 # --- restoring: only whole backups of the same backend, only into an empty database ------------
