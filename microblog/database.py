@@ -18,7 +18,7 @@ SUPPORTED_ENGINES = {
 SQLITE_BUSY_TIMEOUT = 20
 # Seconds to wait for a PostgreSQL server to accept a connection. libpq waits forever by default:
 # a replica whose host has vanished would hang every request routed to it; this way it fails
-# fast and is skipped (microblog/replicas.py). A URL's own `?connect_timeout=` wins.
+# fast and is skipped (replicas/status.py). A URL's own `?connect_timeout=` wins.
 POSTGRES_CONNECT_TIMEOUT = 3
 # psycopg's pool, per worker process and database (DATABASE_POOL=on). A gunicorn sync worker
 # serves one request at a time, so it needs one connection; the spare covers the health check.
@@ -59,7 +59,7 @@ def replicas_from_urls(urls, primary, base_dir):
     """`DATABASE_REPLICA_URLS` (comma-separated) → {"replica_1": {...}, "replica_2": ...}.
 
     Replicas are PostgreSQL streaming standbys of a PostgreSQL primary: the lag check in
-    microblog/replicas.py speaks PostgreSQL. The test runner never creates or migrates them:
+    replicas/status.py speaks PostgreSQL. The test runner never creates or migrates them:
     TEST MIRROR points each at the primary's test database."""
     replicas = {}
     for number, url in enumerate([u.strip() for u in (urls or "").split(",") if u.strip()], 1):

@@ -92,8 +92,10 @@ INSTALLED_APPS = [
     "accounts",
     "blog",
     "contrast",
-    # The project's own commands: backup and restore (microblog/backups.py).
-    "microblog",
+    # `manage.py backup` and `restore` (backup_restore/dumps.py).
+    "backup_restore",
+    # Read replicas: the router, their health checks and /healthz (docs/scale-out.md).
+    "replicas",
 ]
 
 MIDDLEWARE = [
@@ -102,9 +104,9 @@ MIDDLEWARE = [
     # Before anything that may answer early, so that every answer carries the policy.
     "csp.middleware.CSPMiddleware",
     "microblog.hostile_input.RejectUnusableInputMiddleware",
-    # Read replicas (microblog/db_router.py): must wrap every middleware that reads the database
+    # Read replicas (replicas/router.py): must wrap every middleware that reads the database
     # when called, so it stays before SessionMiddleware. Does nothing without replicas.
-    "microblog.db_router.ReadRoutingMiddleware",
+    "replicas.router.ReadRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -147,7 +149,7 @@ for _database in DATABASES.values():
         pool=env_flag("DATABASE_POOL", default=False),
         pgbouncer=env_flag("DATABASE_PGBOUNCER", default=False),
     )
-DATABASE_ROUTERS = ["microblog.db_router.ReplicaRouter"] if len(DATABASES) > 1 else []
+DATABASE_ROUTERS = ["replicas.router.ReplicaRouter"] if len(DATABASES) > 1 else []
 # A visitor's reads stay on the primary this long after they write, so they see what they wrote.
 READ_YOUR_WRITES_SECONDS = env_seconds("READ_YOUR_WRITES_SECONDS", default=5)
 # A replica further behind than this is skipped, as is one that is down, for this long.

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from microblog.health import healthz
+from replicas.health import healthz
 
 urlpatterns = [
     path("admin/", admin.site.urls),

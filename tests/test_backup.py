@@ -17,8 +17,8 @@ from django.db import connection
 from django.db.utils import ConnectionHandler
 
 from accounts.models import User
+from backup_restore.dumps import BackupError, backup, restore
 from blog.models import Post
-from microblog.backups import BackupError, backup, restore
 from microblog.database import database_from_url
 from tests.child_process import PROJECT_ROOT, child_environment
 from tests.factories import UserFactory

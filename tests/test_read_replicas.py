@@ -15,7 +15,7 @@ import psycopg
 import pytest
 
 from microblog.database import database_from_url, replicas_from_urls
-from microblog.replicas import LAG_SQL
+from replicas.status import LAG_SQL
 from tests.app_server import AppServer, Browser
 from tests.child_process import run_python
 from tests.private_postgres import require_binaries, start_primary_and_standby, wait_until
@@ -172,7 +172,7 @@ def healthz(browser):
 ROUTED_CONNECTIONS = """
 from django.db import connections, router, transaction
 from blog.models import Post
-from microblog.db_router import ReadPlan, current_plan
+from replicas.router import ReadPlan, current_plan
 
 def in_recovery(alias):
     with connections[alias].cursor() as cursor:

@@ -1,9 +1,9 @@
 """`manage.py restore FILE`: a backup from `manage.py backup` into DATABASE_URL's database, which
-must be empty unless --replace (microblog/backups.py; docs/production.md)."""
+must be empty unless --replace (backup_restore/dumps.py; docs/production.md)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from microblog.backups import BackupError, restore
+from backup_restore.dumps import BackupError, restore
 
 
 class Command(BaseCommand):

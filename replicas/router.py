@@ -15,7 +15,7 @@ from django.core.exceptions import MiddlewareNotUsed
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 from django.urls import reverse
 
-from microblog import replicas
+from replicas import status
 
 READ_METHODS = {"GET", "HEAD"}
 # A signed cookie carries "this visitor wrote recently": it works for visitors without a session,
@@ -48,7 +48,7 @@ class ReplicaRouter:
         ):
             return DEFAULT_DB_ALIAS
         if plan.alias is None:
-            plan.alias = replicas.pick_replica() or DEFAULT_DB_ALIAS
+            plan.alias = status.pick_replica() or DEFAULT_DB_ALIAS
         return plan.alias
 
     def db_for_write(self, model, **hints):
@@ -71,7 +71,7 @@ class ReadRoutingMiddleware:
     at all without DATABASE_REPLICA_URLS."""
 
     def __init__(self, get_response):
-        if not replicas.replica_aliases():
+        if not status.replica_aliases():
             raise MiddlewareNotUsed
         self.get_response = get_response
 
@@ -110,9 +110,9 @@ class ReadRoutingMiddleware:
             plan is None
             or plan.alias in (None, DEFAULT_DB_ALIAS)
             or not isinstance(exception, (OperationalError, InterfaceError))
-            or replicas.check(plan.alias).ok
+            or status.check(plan.alias).ok
         ):
             return None
-        plan.alias = replicas.pick_replica() or DEFAULT_DB_ALIAS
+        plan.alias = status.pick_replica() or DEFAULT_DB_ALIAS
         match = request.resolver_match
         return match.func(request, *match.args, **match.kwargs)

@@ -1,11 +1,11 @@
 """`manage.py backup [file or folder/]`: a consistent backup of DATABASE_URL's database while the
-site runs (microblog/backups.py; docs/production.md, "Backups and restore")."""
+site runs (backup_restore/dumps.py; docs/production.md, "Backups and restore")."""
 
 import signal
 
 from django.core.management.base import BaseCommand, CommandError
 
-from microblog.backups import BackupError, backup
+from backup_restore.dumps import BackupError, backup
 
 
 class Command(BaseCommand):

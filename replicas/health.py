@@ -9,12 +9,12 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from microblog import replicas
+from replicas import status
 
 
 @never_cache
 @require_safe
 def healthz(request):
-    report = {alias: replicas.check(alias).detail for alias in settings.DATABASES}
+    report = {alias: status.check(alias).detail for alias in settings.DATABASES}
     healthy = all(detail == "ok" for detail in report.values())
     return JsonResponse(report, status=200 if healthy else 503)
