@@ -1,7 +1,13 @@
 """How django-axes tells one login attempt from another: by the client's address and by the
 username, either of which, after too many failures, locks out further attempts for a while
-(settings.py's AXES_* settings)."""
+(settings.py's AXES_* settings).
 
+Only logins that come with a request count. `authenticate(username=..., password=...)` in
+`manage.py shell` or a script has no address to lock and no page to show a lockout on, and
+django-axes would refuse it outright; such a login is checked by the password alone."""
+
+from axes import signals as axes_signals
+from axes.backends import AxesStandaloneBackend
 from django.conf import settings
 
 
@@ -26,3 +32,22 @@ def username(request, credentials):
     """Usernames are unique ignoring case (accounts/models.py), so "Mary" and "mary" are the
     same account and their failures count together."""
     return (credentials or {}).get("username", "").casefold()
+
+
+class WebLoginLockoutBackend(AxesStandaloneBackend):
+    """django-axes' gate, for web logins only; without a request the next backend decides."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def count_web_login_failure(sender, credentials, request=None, **kwargs):
+    """Stands in for django-axes' own `user_login_failed` receiver (accounts/apps.py): counts a
+    web login's failure exactly as it does. A failure without a request (a wrong password typed
+    in the shell) is the caller's own business, not an ERROR in the log."""
+    if request is not None:
+        axes_signals.handle_user_login_failed(
+            sender, credentials=credentials, request=request, **kwargs
+        )

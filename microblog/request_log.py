@@ -1,5 +1,5 @@
 """An id for every request, returned in the X-Request-ID header, and on every log line written
-while the request is served together with its method, path and user: one failing request's
+while the request is served, together with its method, path and user: one failing request's
 lines can be found from what the visitor (or the load balancer) saw."""
 
 import logging
@@ -30,7 +30,10 @@ class RequestIdMiddleware:
 
 
 class RequestContextFilter(logging.Filter):
-    """Adds request_id, method, path and user_id to each record (`-` outside a request).
+    """Adds `request_fields` to each record: `request_id=… method=… path=… user_id=… ` on a line
+    written while a request is served, nothing on any other line (a command's, a startup's,
+    runserver's own access line, which names the request already), so no line carries a row of
+    dashes.
 
     The path, not the URL: a query string may carry what should not be kept. The user only if
     the request has already looked them up: a log line must never query the database, which
@@ -38,9 +41,13 @@ class RequestContextFilter(logging.Filter):
 
     def filter(self, record):
         request = getattr(record, "request", None) or current_request.get()
+        if not hasattr(request, "id"):  # no request, or runserver's socket, not a Django request
+            record.request_fields = ""
+            return True
         user = getattr(request, "_cached_user", None)
-        record.request_id = getattr(request, "id", "-")
-        record.method = getattr(request, "method", "-")
-        record.path = getattr(request, "path", "-")
-        record.user_id = user.pk if user is not None and user.is_authenticated else "-"
+        user_id = user.pk if user is not None and user.is_authenticated else "-"
+        record.request_fields = (
+            f"request_id={request.id} method={request.method} path={request.path} "
+            f"user_id={user_id} "
+        )
         return True

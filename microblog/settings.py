@@ -195,7 +195,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_FAILURE_LIMIT = 5
 LOGIN_LOCKOUT_MINUTES = 15
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",  # first: it refuses a locked-out login before any check
+    # First: it refuses a locked-out web login before any check (accounts/lockout.py).
+    "accounts.lockout.WebLoginLockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
@@ -253,8 +254,7 @@ LOGGING = {
     "filters": {"request_context": {"()": "microblog.request_log.RequestContextFilter"}},
     "formatters": {
         "line": {
-            "format": "%(asctime)s %(levelname)s %(name)s request_id=%(request_id)s "
-            "method=%(method)s path=%(path)s user_id=%(user_id)s %(message)s",
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_fields)s%(message)s",
         },
     },
     "handlers": {
