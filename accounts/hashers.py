@@ -11,9 +11,13 @@ value is the werkzeug hash behind a Django algorithm name, e.g.
 import hashlib
 import hmac
 import re
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.hashers import BasePasswordHasher, mask_hash
 from django.utils.translation import gettext_noop as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # What werkzeug 2.3+ writes (older releases wrote the same shapes, with fewer iterations).
 PBKDF2 = re.compile(
@@ -28,26 +32,34 @@ SCRYPT = re.compile(
 class WerkzeugPasswordHasher(BasePasswordHasher):
     """What both formats share: `<algorithm>$<method:parameters>$<salt>$<hex digest>`."""
 
-    def decode(self, encoded):
+    pattern: re.Pattern[str]
+
+    def decode(self, encoded: str) -> dict[str, str]:
         algorithm, werkzeug_hash = encoded.split("$", 1)
         assert algorithm == self.algorithm
-        return {"algorithm": algorithm, **self.pattern.fullmatch(werkzeug_hash).groupdict()}
+        parts = self.pattern.fullmatch(werkzeug_hash)
+        if parts is None:
+            raise ValueError(f"not a {self.algorithm} hash")
+        return {"algorithm": algorithm, **parts.groupdict()}
 
-    def verify(self, password, encoded):
+    def verify(self, password: str, encoded: str) -> bool:
         decoded = self.decode(encoded)
         return hmac.compare_digest(self.digest(password.encode(), decoded).hex(), decoded["hash"])
+
+    def digest(self, password: bytes, decoded: dict[str, str]) -> bytes:
+        raise NotImplementedError("each format computes its own digest")
 
 
 class WerkzeugPBKDF2PasswordHasher(WerkzeugPasswordHasher):
     algorithm = "werkzeug_pbkdf2"
     pattern = PBKDF2
 
-    def digest(self, password, decoded):
+    def digest(self, password: bytes, decoded: dict[str, str]) -> bytes:
         return hashlib.pbkdf2_hmac(
             decoded["digest"], password, decoded["salt"].encode(), int(decoded["iterations"])
         )
 
-    def safe_summary(self, encoded):
+    def safe_summary(self, encoded: str) -> "dict[StrOrPromise, Any]":
         decoded = self.decode(encoded)
         return {
             _("algorithm"): f"{decoded['algorithm']} ({decoded['digest']})",
@@ -61,14 +73,14 @@ class WerkzeugScryptPasswordHasher(WerkzeugPasswordHasher):
     algorithm = "werkzeug_scrypt"
     pattern = SCRYPT
 
-    def digest(self, password, decoded):
+    def digest(self, password: bytes, decoded: dict[str, str]) -> bytes:
         n, r, p = int(decoded["n"]), int(decoded["r"]), int(decoded["p"])
         # werkzeug's own memory allowance for these parameters, so what it wrote, we can read.
         return hashlib.scrypt(
             password, salt=decoded["salt"].encode(), n=n, r=r, p=p, maxmem=132 * n * r * p
         )
 
-    def safe_summary(self, encoded):
+    def safe_summary(self, encoded: str) -> "dict[StrOrPromise, Any]":
         decoded = self.decode(encoded)
         return {
             _("algorithm"): decoded["algorithm"],
@@ -78,7 +90,7 @@ class WerkzeugScryptPasswordHasher(WerkzeugPasswordHasher):
         }
 
 
-def from_werkzeug(werkzeug_hash):
+def from_werkzeug(werkzeug_hash: str) -> str:
     """The Django `password` value for a werkzeug hash; ValueError for a format we cannot check."""
     for hasher in (WerkzeugPBKDF2PasswordHasher, WerkzeugScryptPasswordHasher):
         if hasher.pattern.fullmatch(werkzeug_hash):

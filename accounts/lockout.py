@@ -6,12 +6,16 @@ Only logins that come with a request count. `authenticate(username=..., password
 `manage.py shell` or a script has no address to lock and no page to show a lockout on, and
 django-axes would refuse it outright; such a login is checked by the password alone."""
 
+from typing import Any
+
 from axes import signals as axes_signals
 from axes.backends import AxesStandaloneBackend
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.http import HttpRequest
 
 
-def client_address(request):
+def client_address(request: HttpRequest) -> str | None:
     """The address of the browser, not of the proxy in front of us.
 
     Behind a TLS proxy (BEHIND_TLS_PROXY), REMOTE_ADDR is the proxy's own address, shared by
@@ -28,7 +32,7 @@ def client_address(request):
     return request.META.get("REMOTE_ADDR")
 
 
-def username(request, credentials):
+def username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
     """Usernames are unique ignoring case (accounts/models.py), so "Mary" and "mary" are the
     same account and their failures count together."""
     return (credentials or {}).get("username", "").casefold()
@@ -37,13 +41,24 @@ def username(request, credentials):
 class WebLoginLockoutBackend(AxesStandaloneBackend):
     """django-axes' gate, for web logins only; without a request the next backend decides."""
 
-    def authenticate(self, request, username=None, password=None, **kwargs):
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> AbstractBaseUser | None:
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 
-def count_web_login_failure(sender, credentials, request=None, **kwargs):
+def count_web_login_failure(
+    sender: object,
+    credentials: dict[str, Any],
+    request: HttpRequest | None = None,
+    **kwargs: Any,
+) -> None:
     """Stands in for django-axes' own `user_login_failed` receiver (accounts/apps.py): counts a
     web login's failure exactly as it does. A failure without a request (a wrong password typed
     in the shell) is the caller's own business, not an ERROR in the log."""

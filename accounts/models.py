@@ -30,8 +30,9 @@ class User(AbstractUser):
     # Imported werkzeug scrypt hashes (see accounts/hashers.py) are longer than Django's 128.
     password = models.CharField(_("password"), max_length=256)
     # The chapter's users table has no names; dropping them keeps our table the same shape.
-    first_name = None
-    last_name = None
+    # (Django supports removing an inherited field so; its type stubs do not.)
+    first_name = None  # type: ignore[assignment]
+    last_name = None  # type: ignore[assignment]
 
     REQUIRED_FIELDS = ["email"]
 
@@ -54,5 +55,5 @@ class User(AbstractUser):
             ),
         ]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<User {self.username}>"

@@ -13,8 +13,10 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO, Any
 
 from django.db import connection as default_connection
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 from microblog.database import SQLITE_BUSY_TIMEOUT
 
@@ -42,14 +44,16 @@ class Done:
     database: str
     seconds: float
 
-    def __str__(self):
+    def __str__(self) -> str:
         size = _human_size(self.path.stat().st_size)
         if self.action == "backup":
             return f"Backed up {self.database} to {self.path} ({size}) in {self.seconds:.1f} s."
         return f"Restored {self.path} ({size}) into {self.database} in {self.seconds:.1f} s."
 
 
-def backup(destination=None, connection=default_connection):
+def backup(
+    destination: str | Path | None = None, connection: BaseDatabaseWrapper = default_connection
+) -> Done:
     """Write a backup of the database to `destination`: a file, or a folder (a path ending in
     `/`, or one that exists) to put a timestamped file in; `backups/` when None. The file appears
     only once complete and checked; a failed or interrupted backup leaves nothing behind."""
@@ -71,13 +75,13 @@ def backup(destination=None, connection=default_connection):
 
     started = time.monotonic()
     try:
-        handle, partial = tempfile.mkstemp(
+        handle, partial_name = tempfile.mkstemp(
             dir=target.parent, prefix=f"{target.name}.", suffix=".partial"
         )
     except OSError as exc:
         raise BackupError(f"cannot write a backup in {target.parent}: {exc.strerror}") from None
     os.close(handle)  # the file stays private (mode 0600): backups hold password hashes
-    partial = Path(partial)
+    partial = Path(partial_name)
     try:
         dump(connection.settings_dict, partial)
         _fsync(partial)
@@ -90,7 +94,11 @@ def backup(destination=None, connection=default_connection):
     return Done("backup", target, database, time.monotonic() - started)
 
 
-def restore(source, replace=False, connection=default_connection):
+def restore(
+    source: str | Path,
+    replace: bool = False,
+    connection: BaseDatabaseWrapper = default_connection,
+) -> Done:
     """Restore the backup file `source` into the database. The database must have no tables,
     unless `replace`: then the tables in the backup replace those of the same name."""
     source = Path(source)
@@ -125,7 +133,7 @@ def restore(source, replace=False, connection=default_connection):
     return Done("restore", source, database, time.monotonic() - started)
 
 
-def describe(connection):
+def describe(connection: BaseDatabaseWrapper) -> str:
     """`the SQLite database /srv/app.db`, `the PostgreSQL database "microblog" at host:port`."""
     s = connection.settings_dict
     if connection.vendor == "sqlite":
@@ -140,7 +148,7 @@ def describe(connection):
 # --- SQLite ------------------------------------------------------------------------------------
 
 
-def _backup_sqlite(settings_dict, partial):
+def _backup_sqlite(settings_dict: dict[str, Any], partial: Path) -> None:
     try:
         with (
             closing(sqlite3.connect(settings_dict["NAME"], timeout=SQLITE_BUSY_TIMEOUT)) as source,
@@ -157,7 +165,7 @@ def _backup_sqlite(settings_dict, partial):
         raise BackupError(f"the SQLite backup API failed: {exc}") from None
 
 
-def _restore_sqlite(settings_dict, source, replace):
+def _restore_sqlite(settings_dict: dict[str, Any], source: Path, replace: bool) -> None:
     try:
         with (
             closing(sqlite3.connect(source)) as backup_file,
@@ -172,13 +180,13 @@ def _restore_sqlite(settings_dict, source, replace):
         raise BackupError(f"cannot restore into {settings_dict['NAME']}: {exc}") from None
 
 
-def _check_sqlite(db, path):
+def _check_sqlite(db: sqlite3.Connection, path: str | Path) -> None:
     problems = [row[0] for row in db.execute("PRAGMA integrity_check")]
     if problems != ["ok"]:
         raise BackupError(f"{path} fails PRAGMA integrity_check: {'; '.join(problems[:3])}")
 
 
-def _sqlite_tables(path):
+def _sqlite_tables(path: str | Path) -> list[str]:
     if not Path(path).exists():
         return []
     try:
@@ -195,7 +203,7 @@ def _sqlite_tables(path):
 # --- PostgreSQL --------------------------------------------------------------------------------
 
 
-def _pg_dump(settings_dict, partial):
+def _pg_dump(settings_dict: dict[str, Any], partial: Path) -> None:
     # Custom format: compressed, and pg_dump reads everything in one snapshot.
     _run(
         [_find_tool("pg_dump"), "--format=custom", "--no-password", f"--file={partial}"]
@@ -206,7 +214,7 @@ def _pg_dump(settings_dict, partial):
     _run([_find_tool("pg_restore"), "--list", str(partial)], settings_dict)
 
 
-def _pg_restore(settings_dict, source, replace):
+def _pg_restore(settings_dict: dict[str, Any], source: Path, replace: bool) -> None:
     # One transaction, stopping at the first error: a restore is whole or did nothing. Objects
     # belong to the user in DATABASE_URL, whatever roles the backed-up server had.
     command = [_find_tool("pg_restore"), "--no-password", "--single-transaction", "--exit-on-error"]
@@ -216,7 +224,7 @@ def _pg_restore(settings_dict, source, replace):
     _run([*command, f"--dbname={_libpq_conninfo(settings_dict)}", str(source)], settings_dict)
 
 
-def _libpq_conninfo(settings_dict):
+def _libpq_conninfo(settings_dict: dict[str, Any]) -> str:
     """host, port, user and database for libpq's tools; never the password (see _environment)."""
     parts = {
         "host": settings_dict["HOST"],
@@ -229,14 +237,14 @@ def _libpq_conninfo(settings_dict):
     return " ".join(f"{key}='{_quote(value)}'" for key, value in parts.items() if value)
 
 
-def _quote(value):
+def _quote(value: object) -> str:
     return str(value).replace("\\", "\\\\").replace("'", "\\'")
 
 
 # --- MariaDB -----------------------------------------------------------------------------------
 
 
-def _mariadb_dump(settings_dict, partial):
+def _mariadb_dump(settings_dict: dict[str, Any], partial: Path) -> None:
     # --single-transaction: one consistent InnoDB snapshot, without locking the writers out.
     # No --databases, so the dump can go into a database of another name.
     _run(
@@ -249,7 +257,7 @@ def _mariadb_dump(settings_dict, partial):
         raise BackupError(f"mariadb-dump stopped before the end of {settings_dict['NAME']}")
 
 
-def _mariadb_restore(settings_dict, source, replace):
+def _mariadb_restore(settings_dict: dict[str, Any], source: Path, replace: bool) -> None:
     # The dump drops each of its tables before creating it, so --replace needs nothing more.
     # MariaDB cannot roll back table creation: a restore that fails halfway leaves what it did.
     with source.open("rb") as dump:
@@ -267,7 +275,7 @@ def _mariadb_restore(settings_dict, source, replace):
             ) from None
 
 
-def _mariadb_login(settings_dict):
+def _mariadb_login(settings_dict: dict[str, Any]) -> list[str]:
     host = settings_dict["HOST"]
     login = [f"--socket={host}"] if host.startswith("/") else [f"--host={host or 'localhost'}"]
     if settings_dict["PORT"]:
@@ -289,7 +297,7 @@ TOOL_PACKAGES = {
 }
 
 
-def _find_tool(name):
+def _find_tool(name: str) -> str:
     for candidate in TOOL_ALTERNATIVES.get(name, [name]):
         path = shutil.which(candidate)
         if path:
@@ -297,7 +305,9 @@ def _find_tool(name):
     raise BackupError(f"{name} is not installed (or not on PATH): install {TOOL_PACKAGES[name]}")
 
 
-def _run(command, settings_dict, stdin=subprocess.DEVNULL):
+def _run(
+    command: list[str], settings_dict: dict[str, Any], stdin: IO[bytes] | int = subprocess.DEVNULL
+) -> None:
     result = subprocess.run(
         command, env=_environment(settings_dict), stdin=stdin, capture_output=True, text=True
     )
@@ -307,7 +317,7 @@ def _run(command, settings_dict, stdin=subprocess.DEVNULL):
         raise BackupError(f"{Path(command[0]).name} failed: {errors[0]}")
 
 
-def _environment(settings_dict):
+def _environment(settings_dict: dict[str, Any]) -> dict[str, str]:
     """The password goes to the tools through the environment: on a command line, every user of
     the machine could read it in `ps`."""
     env = dict(os.environ)
@@ -316,13 +326,13 @@ def _environment(settings_dict):
     return env
 
 
-def _table_names(connection):
+def _table_names(connection: BaseDatabaseWrapper) -> list[str]:
     if connection.vendor == "sqlite":
         return _sqlite_tables(connection.settings_dict["NAME"])
     return connection.introspection.table_names(include_views=True)
 
 
-def _target_path(destination, connection):
+def _target_path(destination: str | Path | None, connection: BaseDatabaseWrapper) -> Path:
     if destination is None:
         folder = DEFAULT_FOLDER
     elif str(destination).endswith(os.sep) or Path(destination).is_dir():
@@ -346,7 +356,7 @@ def _target_path(destination, connection):
     return target
 
 
-def _backend_of(path):
+def _backend_of(path: Path) -> str | None:
     """Which backend made the backup file at `path`, from its first bytes; None if none did."""
     with path.open("rb") as file:
         head = file.read(1024)
@@ -362,13 +372,13 @@ def _backend_of(path):
     return None
 
 
-def _ends_with(path, marker):
+def _ends_with(path: Path, marker: bytes) -> bool:
     with path.open("rb") as file:
         file.seek(max(0, path.stat().st_size - 200))
         return marker in file.read()
 
 
-def _fsync(path):
+def _fsync(path: Path) -> None:
     """Make the file (or the folder's new entry) reach the disk before we say it is done."""
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -377,12 +387,13 @@ def _fsync(path):
         os.close(fd)
 
 
-def _count(n, noun):
+def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def _human_size(size):
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
+def _human_size(size: float) -> str:
+    for unit in ("bytes", "KB", "MB"):
+        if size < 1000:
             return f"{size:,} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
         size /= 1000
+    return f"{size:.1f} GB"

@@ -9,6 +9,7 @@ index however deep it is. A page number would make the database skip every post 
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, Self
 
 from django.core.exceptions import BadRequest
 from django.utils.dateparse import parse_datetime
@@ -27,11 +28,11 @@ class Cursor:
     id: int
 
     @classmethod
-    def of(cls, post):
+    def of(cls, post: dict[str, Any]) -> Self:
         return cls(post["timestamp"], post["id"])
 
     @classmethod
-    def parse(cls, text):
+    def parse(cls, text: str) -> Self:
         """The cursor in a newer/older link; BadRequest (400) for anything we did not write."""
         match = CURSOR.fullmatch(text)
         if not match or int(match["id"]) > MAX_ID:
@@ -44,11 +45,11 @@ class Cursor:
             ) from None
         return cls(moment.replace(tzinfo=UTC), int(match["id"]))
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.timestamp.astimezone(UTC).strftime(MOMENT_FORMAT)}_{self.id}"
 
 
-def parse_moment(text):
+def parse_moment(text: str) -> datetime:
     """`?before=2024-06-01` or any ISO 8601 date and time; a time without an offset is UTC."""
     try:
         moment = parse_datetime(text.strip())

@@ -3,17 +3,32 @@ the operation changes the model's state everywhere (neither `makemigrations` nor
 migration sees a difference between backends) and the database only where it belongs."""
 
 from django.contrib.postgres.operations import AddIndexConcurrently, TrigramExtension
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations import RunSQL
+from django.db.migrations.operations.base import Operation
+from django.db.migrations.state import ProjectState
 
 
-class OnOneBackend:
-    vendor = None  # connection.vendor: "postgresql", "sqlite" or "mysql"
+class OnOneBackend(Operation):
+    vendor: str  # connection.vendor: "postgresql", "sqlite" or "mysql"
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+    def database_forwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
         if schema_editor.connection.vendor == self.vendor:
             super().database_forwards(app_label, schema_editor, from_state, to_state)
 
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+    def database_backwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
         if schema_editor.connection.vendor == self.vendor:
             super().database_backwards(app_label, schema_editor, from_state, to_state)
 

@@ -3,7 +3,9 @@ migrated) into one line naming the cause and the fix, instead of a traceback."""
 
 import re
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, connection
@@ -18,7 +20,7 @@ MYSQL_NO_SUCH_TABLE = 1146
 
 
 @contextmanager
-def one_line_errors(show_traceback=False):
+def one_line_errors(show_traceback: bool = False) -> Iterator[None]:
     """Exit with `error: ...` for the errors below; `--traceback` shows the full story instead."""
     try:
         yield
@@ -34,7 +36,9 @@ def one_line_errors(show_traceback=False):
         sys.exit(f"error: {message} (add --traceback for details)")
 
 
-def describe_database_error(exc, vendor, settings_dict):
+def describe_database_error(
+    exc: DatabaseError, vendor: str, settings_dict: dict[str, Any]
+) -> str | None:
     """One line for a database error a user can fix, or None for any other (a real bug)."""
     text = str(exc)
     name = settings_dict["NAME"]
@@ -83,19 +87,19 @@ def describe_database_error(exc, vendor, settings_dict):
     return None
 
 
-def _not_migrated(table, where):
+def _not_migrated(table: str, where: str) -> str:
     return (
         f"{where} has no table {table}: it is not migrated yet. "
         "Run `python manage.py migrate` (`make run` does it for you)"
     )
 
 
-def _login_refused(server, user):
+def _login_refused(server: str, user: str) -> str:
     return (
         f'{server} refused the login for user "{user}": check the user and password in DATABASE_URL'
     )
 
 
-def _reason(text):
+def _reason(text: str) -> str:
     """The driver's own words, on one line."""
     return " ".join(text.split())[:200]

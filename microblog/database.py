@@ -1,7 +1,10 @@
 """`DATABASE_URL` → Django's `DATABASES["default"]`, tuned per backend so the same models behave
 the same on SQLite, PostgreSQL and MariaDB (the chapter's "change the URL, not the app")."""
 
+from pathlib import Path
+
 import dj_database_url
+from dj_database_url import DBConfig
 from django.core.exceptions import ImproperlyConfigured
 
 ACCEPTED_FORMS = (
@@ -26,7 +29,7 @@ POSTGRES_CONNECT_TIMEOUT = 3
 POOL_OPTIONS = {"min_size": 1, "max_size": 2, "timeout": POSTGRES_CONNECT_TIMEOUT}
 
 
-def database_from_url(url, base_dir, variable="DATABASE_URL"):
+def database_from_url(url: str | None, base_dir: Path, variable: str = "DATABASE_URL") -> DBConfig:
     """Parse `url` (or default to `<base_dir>/app.db`) and raise one clear line when it is bad;
     `variable` is the setting the line names."""
     url = url or f"sqlite:///{base_dir / 'app.db'}"
@@ -55,7 +58,7 @@ def database_from_url(url, base_dir, variable="DATABASE_URL"):
     return config
 
 
-def replicas_from_urls(urls, primary, base_dir):
+def replicas_from_urls(urls: str | None, primary: DBConfig, base_dir: Path) -> dict[str, DBConfig]:
     """`DATABASE_REPLICA_URLS` (comma-separated) → {"replica_1": {...}, "replica_2": ...}.
 
     Replicas are PostgreSQL streaming standbys of a PostgreSQL primary: the lag check in
@@ -76,7 +79,7 @@ def replicas_from_urls(urls, primary, base_dir):
     return replicas
 
 
-def tune_connections(config, pool, pgbouncer):
+def tune_connections(config: DBConfig, pool: bool, pgbouncer: bool) -> None:
     """DATABASE_POOL=on: psycopg's pool in each worker process. DATABASE_PGBOUNCER=on: the app
     talks to PgBouncer in transaction mode, where consecutive transactions of one connection
     may run on different server connections, so no cursor may outlive a transaction (Django
@@ -97,7 +100,7 @@ def tune_connections(config, pool, pgbouncer):
         config["DISABLE_SERVER_SIDE_CURSORS"] = True
 
 
-def _tune_sqlite(config, base_dir):
+def _tune_sqlite(config: DBConfig, base_dir: Path) -> None:
     # A persistent connection buys little with a file, and a thread-held one blocks WAL checkpoints.
     config["CONN_MAX_AGE"] = 0
     config["OPTIONS"] = {
@@ -112,7 +115,7 @@ def _tune_sqlite(config, base_dir):
     config["TEST"] = {"NAME": str(base_dir / "test_app.db")}
 
 
-def _tune_mariadb(config):
+def _tune_mariadb(config: DBConfig) -> None:
     config["OPTIONS"] = {
         # utf8mb4 stores 4-byte characters (emoji); Django 5.2 asks for it, the database must
         # use it too (see the README). Strict mode turns silent truncation into an error.
@@ -124,5 +127,5 @@ def _tune_mariadb(config):
     config["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
 
 
-def _first_line(exc):
+def _first_line(exc: Exception) -> str:
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__

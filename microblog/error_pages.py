@@ -6,10 +6,11 @@ for the nonce that lets the page's style past the Content-Security-Policy.
 """
 
 import sys
+from typing import Any
 
 from django.core.exceptions import BadRequest
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.template import loader
 
 # How long a client (or a load balancer) should wait before trying again when the database is
@@ -17,14 +18,14 @@ from django.template import loader
 RETRY_AFTER_SECONDS = 30
 
 
-def bad_request(request, exception):
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     # Our own refusals (a broken page link, a date that is not one) say what was wrong; other
     # 400s (a bad Host header, a tampered cookie) say nothing an attacker could use.
     message = str(exception) if type(exception) is BadRequest else ""
     return page(request, 400, {"message": message})
 
 
-def server_error(request):
+def server_error(request: HttpRequest) -> HttpResponse:
     """500, or 503 with Retry-After when the database cannot be reached or has refused a
     connection: that is no bug in the app, and it will pass."""
     exception = sys.exc_info()[1]
@@ -35,6 +36,6 @@ def server_error(request):
     return page(request, 500)
 
 
-def page(request, status, context=None):
+def page(request: HttpRequest, status: int, context: dict[str, Any] | None = None) -> HttpResponse:
     body = loader.get_template(f"{status}.html").render({"request": request, **(context or {})})
     return HttpResponse(body, status=status)

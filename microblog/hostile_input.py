@@ -1,7 +1,10 @@
 """Requests no page of ours can use are refused at the door, with a 400, before any view or
 database sees them."""
 
+from collections.abc import Callable
+
 from django.core.exceptions import BadRequest
+from django.http import HttpRequest, HttpResponse, QueryDict
 
 
 class RejectUnusableInputMiddleware:
@@ -16,10 +19,10 @@ class RejectUnusableInputMiddleware:
       through to a field lookup by the name "", which fails with a 500 (Django 5.2).
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         if "\x00" in request.path or has_nul(request.GET) or has_nul(request.POST):
             raise BadRequest("A request may not contain a NUL character (0x00).")
         if "" in request.GET.getlist("_to_field") + request.POST.getlist("_to_field"):
@@ -27,7 +30,7 @@ class RejectUnusableInputMiddleware:
         return self.get_response(request)
 
 
-def has_nul(query_dict):
+def has_nul(query_dict: QueryDict) -> bool:
     return any(
         "\x00" in key or any("\x00" in value for value in values)
         for key, values in query_dict.lists()

@@ -4,28 +4,33 @@ lines can be found from what the visitor (or the load balancer) saw."""
 
 import logging
 import uuid
+from collections.abc import Callable
 from contextvars import ContextVar
+
+from django.http import HttpRequest, HttpResponse
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # The request being served by this thread (or task), for log lines written during it.
-current_request = ContextVar("current_request", default=None)
+current_request: ContextVar[HttpRequest | None] = ContextVar("current_request", default=None)
 
 
 class RequestIdMiddleware:
     """First in MIDDLEWARE, so that every response, error pages included, carries the id."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         # Always our own: an id a client sent could be made to collide with another's.
-        request.id = uuid.uuid4().hex
+        request_id = uuid.uuid4().hex
+        # An attribute of our own (HttpRequest has none by that name), for the log filter below.
+        request.id = request_id  # type: ignore[attr-defined]
         token = current_request.set(request)
         try:
             response = self.get_response(request)
         finally:
             current_request.reset(token)
-        response[REQUEST_ID_HEADER] = request.id
+        response[REQUEST_ID_HEADER] = request_id
         return response
 
 
@@ -39,7 +44,7 @@ class RequestContextFilter(logging.Filter):
     the request has already looked them up: a log line must never query the database, which
     may be the very thing that failed."""
 
-    def filter(self, record):
+    def filter(self, record: logging.LogRecord) -> bool:
         request = getattr(record, "request", None) or current_request.get()
         if not hasattr(request, "id"):  # no request, or runserver's socket, not a Django request
             record.request_fields = ""

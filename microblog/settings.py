@@ -18,7 +18,7 @@ from microblog.database import database_from_url, replicas_from_urls, tune_conne
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
-def env_flag(name, default):
+def env_flag(name: str, default: bool) -> bool:
     """A yes/no environment variable; anything unexpected is an error, never a silent False."""
     value = os.environ.get(name, "").strip().lower()
     if not value:
@@ -30,7 +30,7 @@ def env_flag(name, default):
     raise ImproperlyConfigured(f"{name} must be 1/true/yes/on or 0/false/no/off, not {value!r}")
 
 
-def env_seconds(name, default):
+def env_seconds(name: str, default: float) -> float:
     """A number of seconds from the environment; anything else stops start-up with one line."""
     value = os.environ.get(name, "").strip()
     if not value:

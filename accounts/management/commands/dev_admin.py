@@ -1,6 +1,7 @@
 """`make run` calls this so a new clone has an admin login to show on screen."""
 
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -13,7 +14,7 @@ DEV_ADMIN_USERNAME = "admin"
 class Command(BaseCommand):
     help = "Create a development superuser with a random password if there is no superuser yet."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("dev_admin is for development; use createsuperuser in production")
         admin_url = "http://127.0.0.1:8000/admin/"

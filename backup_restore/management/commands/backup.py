@@ -2,6 +2,9 @@
 site runs (backup_restore/dumps.py; docs/production.md, "Backups and restore")."""
 
 import signal
+from argparse import ArgumentParser
+from types import FrameType
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -15,16 +18,16 @@ class Command(BaseCommand):
         "only once complete and checked."
     )
     # A backup must not wait for the project's checks to pass.
-    requires_system_checks = []
+    requires_system_checks: list[str] = []
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "destination",
             nargs="?",
             help="a file to write, or a folder for a timestamped file (default: backups/)",
         )
 
-    def handle(self, *args, destination, **options):
+    def handle(self, *args: Any, destination: str | None, **options: Any) -> None:
         # cron's and systemd's time limits stop a job with SIGTERM: end as on Ctrl-C, so the
         # unfinished file is removed instead of left behind.
         previous = signal.signal(signal.SIGTERM, _interrupt)
@@ -39,5 +42,5 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(str(done)))
 
 
-def _interrupt(signum, frame):
+def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
