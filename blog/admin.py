@@ -4,24 +4,34 @@ Both pages cost the same at a million posts as at a thousand: no COUNT(*) over t
 table, no per-row queries, and never more than a page of posts rendered.
 """
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin, messages
+from django.contrib.admin.options import InlineModelAdmin
 from django.contrib.admin.views.main import PAGE_VAR
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.paginator import EmptyPage, Paginator
+from django.core.paginator import EmptyPage, Page, Paginator
 from django.db import connections
+from django.db.models import ForeignKey, QuerySet
+from django.forms import ModelChoiceField
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.text import smart_split, unescape_string_literal
 from rangefilter.filters import DateRangeQuickSelectListFilterBuilder
 
 from accounts.admin import UserAdmin
 from blog import search
-from blog.models import Post
+from blog.models import AuthorUsername, Post, PostQuerySet
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 # The changelist counts at most this many posts; past it, search or filter to narrow down.
 COUNT_CAP = 10_000
@@ -29,7 +39,7 @@ COUNT_CAP = 10_000
 INLINE_POSTS = 20
 
 
-def unquoted(word):
+def unquoted(word: str) -> str:
     """A search word as Django's admin searches for it: `"two words"` without its quotes."""
     if word[:1] in "\"'" and len(word) > 1 and word[-1] == word[0]:
         return unescape_string_literal(word)
@@ -40,7 +50,7 @@ class PageOutOfRange(Exception):
     """A page number past the counted pages; PostAdmin says so instead of Django's silent
     redirect to the first page (`?e=1`)."""
 
-    def __init__(self, number, paginator):
+    def __init__(self, number: int | str, paginator: "CappedCountPaginator") -> None:
         super().__init__(number)
         self.number, self.paginator = number, paginator
 
@@ -49,19 +59,21 @@ class CappedCountPaginator(Paginator):
     """Counts up to COUNT_CAP + 1 rows (`SELECT COUNT(*) FROM (... LIMIT 10001)`), so the cost
     of a page does not grow with the table; the page links stop at the cap."""
 
+    object_list: QuerySet[Any]  # the changelist's; never a plain list
+
     @cached_property
-    def count(self):
+    def count(self) -> int:
         # Without the list's ORDER BY: any 10,001 rows count the same, and MariaDB would
         # otherwise sort every post to pick them. Only ids: Django would otherwise keep the
         # list's annotations in the counted subquery, and look up 10,001 authors' names.
         return self.object_list.order_by().values("pk")[: COUNT_CAP + 1].count()
 
     @property
-    def count_is_capped(self):
+    def count_is_capped(self) -> bool:
         return self.count > COUNT_CAP
 
     @cached_property
-    def total_in_words(self):
+    def total_in_words(self) -> str:
         """What the list says of its size, the same above it and below: "60 posts", "more than
         10,000 posts", or, for the whole table on PostgreSQL, "about 1,000,000 posts"."""
         name = self.object_list.model._meta.verbose_name_plural
@@ -75,7 +87,7 @@ class CappedCountPaginator(Paginator):
             return f"about {round_to_two_digits(estimate):,} {name}"
         return f"more than {COUNT_CAP:,} {name}"
 
-    def page(self, number):
+    def page(self, number: int | str) -> Page[Any]:
         # Only `page()`, which the changelist calls: `get_page()` (the history page's) catches
         # EmptyPage from validate_number() itself and shows the last page.
         try:
@@ -84,7 +96,7 @@ class CappedCountPaginator(Paginator):
             raise PageOutOfRange(number, self) from None
 
 
-def planner_estimate(queryset):
+def planner_estimate(queryset: QuerySet[Any]) -> int | None:
     """PostgreSQL's own estimate of the table's rows (pg_class.reltuples, kept by ANALYZE and
     autovacuum), for an unfiltered list; None elsewhere, or before the table was ever analyzed.
     SQLite keeps no row count, and MariaDB's (information_schema) can be off by half."""
@@ -100,7 +112,7 @@ def planner_estimate(queryset):
     return int(estimate) if estimate > 0 else None
 
 
-def round_to_two_digits(number):
+def round_to_two_digits(number: int) -> int:
     """999,873 → 1,000,000; 1,234,567 → 1,200,000: an estimate should not look exact."""
     return round(number, 2 - len(str(number)))
 
@@ -111,10 +123,12 @@ class AutocompleteSelectOfValidIds(AutocompleteSelect):
     add form, and a refused POST shows its values again); a value that is no id at all made
     that lookup raise. Such a value now shows as nothing chosen, and the form says why."""
 
-    def optgroups(self, name, value, attr=None):
+    def optgroups(
+        self, name: str, value: Sequence[str], attr: dict[str, Any] | None = None
+    ) -> list[tuple[str | None, list[dict[str, Any]], int | None]]:
         return super().optgroups(name, [v for v in value if self.holds(v)], attr)
 
-    def holds(self, value):
+    def holds(self, value: str) -> bool:
         try:
             self.field.target_field.to_python(value)
         except ValidationError:
@@ -145,17 +159,23 @@ class PostAdmin(admin.ModelAdmin):
     # "Show counts" would count the matching posts once per filter link, each over the table.
     show_facets = admin.ShowFacets.NEVER
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey, request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField | None:
         if db_field.name in self.autocomplete_fields:
             db = kwargs.get("using")
             kwargs["widget"] = AutocompleteSelectOfValidIds(db_field, self.admin_site, using=db)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> PostQuerySet:
         # The author's name in the same query as the posts (see Post.objects.with_author_username).
-        return super().get_queryset(request).with_author_username()
+        posts = super().get_queryset(request)
+        assert isinstance(posts, PostQuerySet)  # Post.objects makes them; django-stubs cannot tell
+        return posts.with_author_username()
 
-    def get_search_results(self, request, queryset, search_term):
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Post], search_term: str
+    ) -> tuple[QuerySet[Post], bool]:
         words = list(smart_split(search_term))
         for word in words:
             if word.startswith("@") and len(word) > 1:
@@ -164,13 +184,17 @@ class PostAdmin(admin.ModelAdmin):
         queryset = search.narrowed_by_trigrams(queryset, [unquoted(w) for w in body_words])
         return super().get_search_results(request, queryset, " ".join(body_words))
 
-    def changelist_view(self, request, extra_context=None):
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         try:
             return super().changelist_view(request, extra_context)
         except PageOutOfRange as past:
             return self.redirect_to_first_page(request, past)
 
-    def redirect_to_first_page(self, request, past):
+    def redirect_to_first_page(
+        self, request: HttpRequest, past: PageOutOfRange
+    ) -> HttpResponseRedirect:
         if past.paginator.count_is_capped:
             message = (
                 f"Page {past.number} is past the first {COUNT_CAP:,} posts, which is as far as "
@@ -189,12 +213,12 @@ class PostAdmin(admin.ModelAdmin):
 
     # Not sortable: ordering a million posts by a looked-up name would sort the whole table.
     @admin.display(description="author")
-    def author_name(self, post):
+    def author_name(self, post: "WithAnnotations[Post, AuthorUsername]") -> str:
         return post.author_username
 
 
 class NewestPostsFormSet(BaseInlineFormSet):
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Post]:
         # Newest first (the default ordering), read from the (author, -timestamp, -id) index.
         # Kept, like Django's own, so the formset's len() and [i] reuse one query's rows.
         if not hasattr(self, "_newest_posts"):
@@ -219,13 +243,14 @@ admin.site.unregister(get_user_model())
 class UserWithPostsAdmin(UserAdmin):
     inlines = [PostInline]
     readonly_fields = ["all_posts"]
-    fieldsets = (*UserAdmin.fieldsets, ("Posts", {"fields": ["all_posts"]}))
+    # django-stubs types UserAdmin.fieldsets as exactly Django's own three sections.
+    fieldsets = (*UserAdmin.fieldsets, ("Posts", {"fields": ["all_posts"]}))  # type: ignore[assignment]
 
-    def get_inlines(self, request, obj):
+    def get_inlines(self, request: HttpRequest, obj: Any) -> list[type[InlineModelAdmin]]:
         # The add page is Django's short "username and password" form; posts come after.
         return self.inlines if obj else []
 
     @admin.display(description="all posts")
-    def all_posts(self, user):
+    def all_posts(self, user: Any) -> SafeString:
         url = reverse("admin:blog_post_changelist") + f"?author__id__exact={user.pk}"
         return format_html('<a href="{}">All posts by {} in the post list</a>', url, user)

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from functools import cache
-from typing import Any, Self
+from typing import Any, Self, TypedDict
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -26,6 +26,13 @@ def author_username() -> Subquery:
     """
     usernames = get_user_model().objects.filter(pk=OuterRef("author_id")).values("username")
     return Subquery(usernames[:1])
+
+
+class AuthorUsername(TypedDict):
+    """What `with_author_username()` adds to each post, for the type checker
+    (`WithAnnotations[Post, AuthorUsername]`)."""
+
+    author_username: str
 
 
 class PostQuerySet(models.QuerySet["Post"]):

@@ -13,6 +13,9 @@ from django.db import connections
 from django.db.models import Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
+from django.db.models.query import QuerySet
+
+from blog.models import Post
 
 # FTS5's trigram tokenizer can only look up text of three characters or more.
 SHORTEST_TRIGRAM_SEARCH = 3
@@ -21,7 +24,7 @@ COMMON_WORD = 10_000
 MATCHING = "SELECT rowid FROM post_body_trigrams WHERE post_body_trigrams MATCH %s"
 
 
-def narrowed_by_trigrams(queryset, words):
+def narrowed_by_trigrams(queryset: QuerySet[Post], words: list[str]) -> QuerySet[Post]:
     """On SQLite, `queryset` cut down to the posts whose body contains every word of three
     characters or more, any case, found in the FTS5 trigram table; elsewhere unchanged.
 
@@ -47,7 +50,7 @@ def narrowed_by_trigrams(queryset, words):
     return queryset
 
 
-def by_username(queryset, username):
+def by_username(queryset: QuerySet[Post], username: str) -> QuerySet[Post]:
     """Posts by the user called `username`, ignoring case, in one query that finds the user
     through an index: the unique index on Lower(username) on SQLite and PostgreSQL; on MariaDB,
     which cannot index Lower(), the plain unique index, whose *_ci collation ignores case."""

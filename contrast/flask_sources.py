@@ -3,8 +3,10 @@ server its `DATABASE_URL` names. `import_flask_db` (contrast/flask_import.py) re
 """
 
 import sqlite3
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Protocol
 from urllib.parse import quote, unquote, urlsplit
 
 # Column types whose empty string counts as "no value" in the report, as NULL does.
@@ -15,40 +17,49 @@ class SourceRefused(Exception):
     """The source cannot be read; the message says why in one line."""
 
 
+class Connection(Protocol):
+    """What FlaskDatabase uses of a DB-API connection: sqlite3's, psycopg's or mysqlclient's."""
+
+    def cursor(self) -> Any: ...
+    def close(self) -> None: ...
+
+
 class FlaskDatabase:
     """One read-only transaction on the Flask database, so every count and row comes from the
     same moment even while the Flask app keeps writing."""
 
-    def __init__(self, connection, name, quote_char, tables_sql, columns_sql):
+    def __init__(
+        self, connection: Connection, name: str, quote_char: str, tables_sql: str, columns_sql: str
+    ) -> None:
         self.connection = connection
         self.name = name  # for messages: the path, or the URL without its password
         self.quote_char = quote_char
         self.tables_sql = tables_sql
         self.columns_sql = columns_sql
 
-    def quote(self, identifier):
+    def quote(self, identifier: str) -> str:
         # `user` is a reserved word on PostgreSQL and must be quoted everywhere.
         return f"{self.quote_char}{identifier}{self.quote_char}"
 
-    def rows(self, sql, parameters=()):
+    def rows(self, sql: str, parameters: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         cursor = self.connection.cursor()
         cursor.execute(sql, parameters)
         return cursor.fetchall()
 
-    def tables(self):
+    def tables(self) -> list[str]:
         return sorted(name for (name,) in self.rows(self.tables_sql))
 
-    def columns(self, table):
+    def columns(self, table: str) -> dict[str, bool]:
         """{column: is_text}, in the table's order."""
         return {
             name: any(kind in data_type.lower() for kind in TEXT_TYPES)
             for name, data_type in self.rows(self.columns_sql, (table,))
         }
 
-    def count(self, table):
+    def count(self, table: str) -> int:
         return self.rows(f"SELECT count(*) FROM {self.quote(table)}")[0][0]
 
-    def count_values(self, table, column, is_text):
+    def count_values(self, table: str, column: str, is_text: bool) -> int:
         """Rows where `column` holds something: not NULL, and for text not ''."""
         value = self.quote(column)
         if is_text:
@@ -57,7 +68,7 @@ class FlaskDatabase:
 
 
 @contextmanager
-def open_flask_database(source):
+def open_flask_database(source: str) -> Iterator[FlaskDatabase]:
     """The FlaskDatabase for `source`: a path, sqlite:///path, postgres://... or mysql://...
     (SQLAlchemy's forms, with or without a +driver); SourceRefused when it cannot be read."""
     scheme = urlsplit(source).scheme.split("+")[0] if "://" in source else "sqlite"
@@ -80,7 +91,7 @@ def open_flask_database(source):
         flask_db.connection.close()
 
 
-def _sqlite(source):
+def _sqlite(source: str) -> FlaskDatabase:
     # SQLAlchemy's form: sqlite:///relative/app.db, sqlite:////absolute/app.db
     path = Path(source.partition(":///")[2] if "://" in source else source)
     if not path.is_file():
@@ -103,7 +114,7 @@ def _sqlite(source):
     )
 
 
-def _server(source):
+def _server(source: str) -> tuple[dict[str, Any], str]:
     """(connection keywords, URL without the password) for a server URL."""
     url = urlsplit(source)
     user = f"{url.username}@" if url.username else ""
@@ -135,7 +146,7 @@ SERVER_COLUMNS = (
 )
 
 
-def _postgresql(source):
+def _postgresql(source: str) -> FlaskDatabase:
     import psycopg
 
     keywords, name = _server(source)
@@ -156,7 +167,7 @@ def _postgresql(source):
     )
 
 
-def _mysql(source):
+def _mysql(source: str) -> FlaskDatabase:
     try:
         import MySQLdb
     except ImportError:
@@ -181,6 +192,6 @@ def _mysql(source):
     )
 
 
-def _first_line(exc):
+def _first_line(exc: Exception) -> str:
     lines = str(exc).strip().splitlines()
     return lines[0] if lines else type(exc).__name__

@@ -3,7 +3,7 @@ WARNING; answered, it is one small file, cached for a week, that never touches t
 
 from pathlib import Path
 
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
@@ -13,5 +13,5 @@ ICON = (Path(__file__).parent / "favicon.ico").read_bytes()
 
 @require_safe
 @cache_control(max_age=7 * 24 * 3600, public=True)
-def favicon(request):
+def favicon(request: HttpRequest) -> HttpResponse:
     return HttpResponse(ICON, content_type="image/x-icon")

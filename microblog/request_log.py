@@ -6,6 +6,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
@@ -45,7 +46,7 @@ class RequestContextFilter(logging.Filter):
     may be the very thing that failed."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        request = getattr(record, "request", None) or current_request.get()
+        request: Any = getattr(record, "request", None) or current_request.get()
         if not hasattr(request, "id"):  # no request, or runserver's socket, not a Django request
             record.request_fields = ""
             return True

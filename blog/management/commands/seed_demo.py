@@ -1,6 +1,8 @@
 """`manage.py seed_demo --users 1000 --posts 1000000`: demo data at scale (blog/demo_data.py)."""
 
 import random
+from argparse import ArgumentParser
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
@@ -17,7 +19,7 @@ class Command(BaseCommand):
         "Runs again add more; --reset deletes the demo data first."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--users", type=int, help="demo users to add")
         parser.add_argument("--posts", type=int, help="posts to add, by all demo users")
         parser.add_argument("--seed", type=int, default=42, help="same seed, same data (42)")
@@ -26,7 +28,16 @@ class Command(BaseCommand):
         )
         parser.add_argument("--reset", action="store_true", help="delete all demo data first")
 
-    def handle(self, *args, users, posts, seed, batch_size, reset, **options):
+    def handle(
+        self,
+        *args: Any,
+        users: int | None,
+        posts: int | None,
+        seed: int,
+        batch_size: int,
+        reset: bool,
+        **options: Any,
+    ) -> None:
         # Checked here rather than by argparse, so bad input is one line, not usage and an error.
         for name, value in (("--users", users), ("--posts", posts), ("--batch-size", batch_size)):
             if value is not None and value < 1:
@@ -59,7 +70,7 @@ class Command(BaseCommand):
                 bar = tqdm(total=count, unit=f" {kind}", unit_scale=count >= 10_000, desc=kind)
                 with bar:
 
-                    def on_batch(size, kind=kind, bar=bar):
+                    def on_batch(size: int, kind: str = kind, bar: tqdm = bar) -> None:
                         written[kind] += size
                         bar.update(size)
 

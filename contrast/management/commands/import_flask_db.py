@@ -1,6 +1,8 @@
 """`manage.py import_flask_db app.db`: a Flask microblog's data into ours (docs/contrast.md)."""
 
 import sys
+from argparse import ArgumentParser
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -14,7 +16,7 @@ class Command(BaseCommand):
         "everything first and writes nothing on a problem; running it again adds nothing."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "source",
             help="the Flask app's database: a SQLite file (a path or sqlite:/// URL), or its "
@@ -41,7 +43,9 @@ class Command(BaseCommand):
         )
         parser.set_defaults(usernames="refuse")
 
-    def handle(self, *args, source, dry_run, usernames, **options):
+    def handle(
+        self, *args: Any, source: str, dry_run: bool, usernames: str, **options: Any
+    ) -> None:
         try:
             # The real stderr: Django's self.stderr ends every write with a newline, which would
             # turn tqdm's one redrawn line into hundreds.
