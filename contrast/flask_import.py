@@ -5,8 +5,10 @@ timestamps and passwords, and say exactly what stays behind. `import_flask_db` c
 """
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TextIO, cast
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
@@ -16,15 +18,16 @@ from tqdm import tqdm
 from accounts.hashers import from_werkzeug
 from accounts.models import User
 from blog.models import BODY_MAX_LENGTH, Post
-from contrast.flask_sources import SourceRefused, open_flask_database
+from contrast.flask_sources import FlaskDatabase, SourceRefused, open_flask_database
 
 # The chapter's columns, which every later chapter keeps; anything else is reported, not read.
 CHAPTER_COLUMNS = {
     "user": ("id", "username", "email", "password_hash"),
     "post": ("id", "body", "timestamp", "user_id"),
 }
-USERNAME_MAX_LENGTH = User._meta.get_field("username").max_length
-EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length
+# Both are set in accounts/models.py; django-stubs types a field's max_length as optional.
+USERNAME_MAX_LENGTH = cast(int, User._meta.get_field("username").max_length)
+EMAIL_MAX_LENGTH = cast(int, User._meta.get_field("email").max_length)
 # Django's own rule (UnicodeUsernameValidator): letters, digits and @/./+/-/_ only.
 USERNAME_REFUSED_CHARACTERS = re.compile(r"[^\w.@+-]+")
 BATCH_SIZE = 500
@@ -34,7 +37,7 @@ class ImportRefused(Exception):
     """Bad input: the message names the file or the row, and nothing was written. `details`
     holds the lines behind a message that sums up several rows."""
 
-    def __init__(self, message, details=()):
+    def __init__(self, message: str, details: Iterable[str] = ()) -> None:
         super().__init__(message)
         self.details = list(details)
 
@@ -46,11 +49,11 @@ class ImportReport:
     users_present: int
     posts_present: int
     dry_run: bool
-    left_behind: list = field(default_factory=list)
-    usernames_changed: list = field(default_factory=list)
-    usernames_kept: list = field(default_factory=list)
+    left_behind: list[str] = field(default_factory=list)
+    usernames_changed: list[str] = field(default_factory=list)
+    usernames_kept: list[str] = field(default_factory=list)
 
-    def __str__(self):
+    def __str__(self) -> str:
         added = f"{_count(self.users_added, 'user')} and {_count(self.posts_added, 'post')}"
         present = (
             f"{_count(self.users_present, 'user')} and {_count(self.posts_present, 'post')} "
@@ -74,7 +77,12 @@ class ImportReport:
         return "\n".join(lines)
 
 
-def import_flask_db(source, dry_run=False, usernames="refuse", progress_file=None):
+def import_flask_db(
+    source: str,
+    dry_run: bool = False,
+    usernames: str = "refuse",
+    progress_file: TextIO | None = None,
+) -> ImportReport:
     """Import from `source` (a path, or a sqlite:///, postgres:// or mysql:// URL); a second run
     adds nothing. `usernames`: what to do with names Django refuses, "refuse" (stop and list
     them), "rename" (see `_settle_usernames`) or "keep".
@@ -105,7 +113,8 @@ def import_flask_db(source, dry_run=False, usernames="refuse", progress_file=Non
             for model, rows in ((User, new_users), (Post, new_posts)):
                 for start in range(0, len(rows), BATCH_SIZE):
                     batch = rows[start : start + BATCH_SIZE]
-                    model.objects.bulk_create(batch)
+                    # mypy does not pair each model with its own rows (users, then posts).
+                    model.objects.bulk_create(batch)  # type: ignore[arg-type]
                     bar.update(len(batch))
         if dry_run:
             transaction.set_rollback(True)
@@ -123,7 +132,7 @@ def import_flask_db(source, dry_run=False, usernames="refuse", progress_file=Non
     )
 
 
-def _check_schema(flask_db):
+def _check_schema(flask_db: FlaskDatabase) -> None:
     tables = flask_db.tables()
     for table, expected in CHAPTER_COLUMNS.items():
         if table not in tables:
@@ -143,7 +152,7 @@ def _check_schema(flask_db):
         )
 
 
-def _left_behind(flask_db):
+def _left_behind(flask_db: FlaskDatabase) -> list[str]:
     """Every table but user and post with its rows, then every column of those two beyond the
     chapter's with its values (NULL and '' are no value): the report's last lines."""
     lines = [
@@ -159,10 +168,11 @@ def _left_behind(flask_db):
     return lines
 
 
-def _read_users(flask_db):
+def _read_users(flask_db: FlaskDatabase) -> dict[int, User]:
     """{id: User} for every source row, or ImportRefused naming the first bad one. Usernames are
     checked later, by `_settle_usernames`, against this database's users too."""
-    users, by_email = {}, {}
+    users: dict[int, User] = {}
+    by_email: dict[str, int] = {}
     rows = flask_db.rows(
         f"SELECT id, username, email, password_hash FROM {flask_db.quote('user')} ORDER BY id"
     )
@@ -192,7 +202,7 @@ def _read_users(flask_db):
     return users
 
 
-def _username_problem(username, first_holder):
+def _username_problem(username: str, first_holder: User | None) -> tuple[str, bool] | None:
     """(why Django refuses `username`, whether the database could store it anyway), or None.
     `first_holder`: the user with the lowest id whose name is this one ignoring case, if not it."""
     if not username:
@@ -212,7 +222,7 @@ def _username_problem(username, first_holder):
     return None
 
 
-def _settle_usernames(users, mode):
+def _settle_usernames(users: dict[int, User], mode: str) -> tuple[list[str], list[str]]:
     """Check every username as Django would; refuse, rename or keep those it refuses.
 
     Returns (renamed, kept) report lines; ImportRefused lists each refused name (id, name, why).
@@ -222,7 +232,8 @@ def _settle_usernames(users, mode):
     then "-<id>-2", "-<id>-3", ... until it is free. Keeping works only for the characters: the
     database's own constraints refuse names too long or equal ignoring case.
     """
-    first_by_name, problems = {}, []
+    first_by_name: dict[str, User] = {}
+    problems: list[tuple[User, str, bool]] = []
     for user in users.values():
         first = first_by_name.setdefault(user.username.lower(), user)
         problem = _username_problem(user.username, None if first is user else first)
@@ -231,7 +242,7 @@ def _settle_usernames(users, mode):
     if not problems:
         return [], []
 
-    def listed(rows):
+    def listed(rows: list[tuple[User, str, bool]]) -> list[str]:
         return [f"user #{user.id} {user.username!r}: {why}" for user, why, _ in rows]
 
     if mode == "keep":
@@ -271,7 +282,7 @@ def _settle_usernames(users, mode):
     return renamed, []
 
 
-def _read_posts(flask_db, users):
+def _read_posts(flask_db: FlaskDatabase, users: dict[int, User]) -> list[Post]:
     """[Post] for every source row, or ImportRefused naming the first bad one."""
     posts = []
     rows = flask_db.rows("SELECT id, body, timestamp, user_id FROM post ORDER BY id")
@@ -295,7 +306,7 @@ def _read_posts(flask_db, users):
     return posts
 
 
-def _new_users(users):
+def _new_users(users: dict[int, User]) -> tuple[list[User], int]:
     """The users not here yet, and how many are; ImportRefused when one clashes with ours."""
     here = {
         pk: (name, email) for pk, name, email in User.objects.values_list("id", "username", "email")
@@ -327,7 +338,7 @@ def _new_users(users):
     return new, present
 
 
-def _new_posts(posts):
+def _new_posts(posts: list[Post]) -> tuple[list[Post], int]:
     """The posts not here yet, and how many are; ImportRefused when one clashes with ours."""
     if not posts:
         return [], 0
@@ -351,7 +362,7 @@ def _new_posts(posts):
     return new, present
 
 
-def _reset_sequences():
+def _reset_sequences() -> None:
     """Rows came with their own ids: move PostgreSQL's id sequences past them (the other backends
     do it themselves), or the next post saved through Django would reuse an id."""
     with connection.cursor() as cursor:
@@ -359,9 +370,9 @@ def _reset_sequences():
             cursor.execute(sql)
 
 
-def _datetime(value):
+def _datetime(value: datetime | str) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
-def _count(number, noun):
+def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
