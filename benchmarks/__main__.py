@@ -15,13 +15,18 @@ import random
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
+from typing import Any
+
+from benchmarks import Contender, PostRow, UserRow
 
 PAGE_SIZES = (10_000,)  # the admin and `/` are also timed when the posts table has this many
 
 
-def parse_args():
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks", description=__doc__.split("\n")[2]
     )
@@ -38,7 +43,7 @@ def parse_args():
     return args
 
 
-def setup_django(path):
+def setup_django(path: Path) -> None:
     # Before Django reads its settings: the database is this run's file; DEBUG off, as in
     # production (DEBUG keeps a log of every query, which costs time).
     os.environ["DATABASE_URL"] = f"sqlite:///{path}"
@@ -50,7 +55,7 @@ def setup_django(path):
     django.setup()
 
 
-def make_data(args):
+def make_data(args: argparse.Namespace) -> tuple[list[UserRow], list[PostRow]]:
     """Users and posts as plain tuples, made once and loaded by all three."""
     from blog.demo_data import SPREAD, make_body
 
@@ -67,11 +72,13 @@ def make_data(args):
     return users, posts
 
 
-def count_queries(contender, call):
+def count_queries(contender: Contender, call: Callable[[], object]) -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    if contender.name == "Django ORM":
+    from benchmarks.django_orm import DjangoORM
+
+    if isinstance(contender, DjangoORM):
         with CaptureQueriesContext(connection) as queries:
             call()
         return len(queries)
@@ -80,32 +87,42 @@ def count_queries(contender, call):
     return contender.queries - before
 
 
-def timed(call):
+def timed(call: Callable[[], object]) -> float:
     start = time.perf_counter()
     call()  # results are dropped at once, as a web request drops them
     return time.perf_counter() - start
 
 
-def load(contender, users, posts, page_times):
+def load(
+    contender: Contender,
+    users: list[UserRow],
+    posts: list[PostRow],
+    page_times: dict[int, dict[str, float]],
+) -> float:
     """Seconds to load every user and post, 10,000 rows a transaction."""
+    from benchmarks.django_orm import DjangoORM
+
     batch = 10_000
     contender.create_schema()
     seconds = timed(lambda: contender.load_users(users))
     for start in range(0, len(posts), batch):
-        seconds += timed(lambda start=start: contender.load_posts(posts[start : start + batch]))
+        seconds += timed(partial(contender.load_posts, posts[start : start + batch]))
         loaded = start + batch
-        if contender.name == "Django ORM" and loaded in PAGE_SIZES and loaded < len(posts):
+        if isinstance(contender, DjangoORM) and loaded in PAGE_SIZES and loaded < len(posts):
             page_times[loaded] = contender.page_times(repeat=20)
-    if contender.name == "Django ORM":
+    if isinstance(contender, DjangoORM):
         page_times[len(posts)] = contender.page_times(repeat=20)
     return seconds
 
 
-def measure(contenders, authors, posts, rounds=5):
+def measure(
+    contenders: list[Contender], authors: list[int], posts: list[PostRow], rounds: int = 5
+) -> dict[str, dict[str, float]]:
     """Seconds per call of each operation, each contender's fastest round. Rounds alternate
     between contenders, so a burst of other work on the machine hits all of them alike."""
     inserts = posts[:100]
-    operations = {
+    # Each operation, and how many calls it makes; those with a comma are Django's alone.
+    operations: dict[str, tuple[Callable[[Any], object], int]] = {
         "timeline": (lambda c: each(c.timeline, authors), len(authors)),
         "public page": (lambda c: each(lambda _: c.public_page(), authors), len(authors)),
         "posts per user": (lambda c: c.posts_per_user(), 1),
@@ -118,24 +135,24 @@ def measure(contenders, authors, posts, rounds=5):
             len(authors),
         ),
     }
-    seconds = {c.name: {} for c in contenders}
+    seconds: dict[str, dict[str, float]] = {c.name: {} for c in contenders}
     for _ in range(rounds):
         for operation, (call, calls) in operations.items():
             for contender in contenders:
                 if "," in operation and contender.name != "Django ORM":
                     continue
-                took = timed(lambda call=call, contender=contender: call(contender)) / calls
+                took = timed(partial(call, contender)) / calls
                 known = seconds[contender.name].get(operation, took)
                 seconds[contender.name][operation] = min(known, took)
     return seconds
 
 
-def each(call, arguments, star=False):
+def each(call: Callable[..., object], arguments: Iterable[Any], star: bool = False) -> None:
     for argument in arguments:
         call(*argument) if star else call(argument)
 
 
-def show(value):
+def show(value: float) -> str:
     if value >= 1:
         return f"{value:.2f} s"
     if value >= 0.001:
@@ -143,7 +160,9 @@ def show(value):
     return f"{value * 1e6:.0f} µs"
 
 
-def print_table(results, args, posts):
+def print_table(
+    results: dict[str, dict[str, float]], args: argparse.Namespace, posts: list[PostRow]
+) -> None:
     raw, sqla, dj = (results[name] for name in ("raw sqlite3", "SQLAlchemy 2 ORM", "Django ORM"))
     label = {
         "bulk load": f"bulk load {len(posts):,} posts + {args.users:,} users",
@@ -183,7 +202,7 @@ def print_table(results, args, posts):
     )
 
 
-def profile(title, call, *args):
+def profile(title: str, call: Callable[..., object], *args: Any) -> None:
     profiler = cProfile.Profile()
     profiler.runcall(call, *args)
     out = io.StringIO()
@@ -191,7 +210,7 @@ def profile(title, call, *args):
     print(f"\n===== cProfile: {title} =====\n{out.getvalue()}")
 
 
-def main():
+def main() -> None:
     args = parse_args()
     with tempfile.TemporaryDirectory(prefix="microblog-bench-") as tmp:
         setup_django(Path(tmp) / "django.db")
@@ -207,12 +226,14 @@ def main():
             f"{time.perf_counter() - started:.1f} s; loading them three ways",
             flush=True,
         )
-        contenders = [
+        contenders: list[Contender] = [
             RawSQLite(Path(tmp) / "raw.db"),
             SQLAlchemyORM(Path(tmp) / "sqlalchemy.db"),
             DjangoORM(Path(tmp) / "django.db"),
         ]
-        failures, page_times, loads = [], {}, {}
+        failures: list[str] = []
+        page_times: dict[int, dict[str, float]] = {}
+        loads: dict[str, float] = {}
         rng = random.Random(args.seed)
         authors = [rng.randint(1, len(users)) for _ in range(500)]
         for contender in contenders:

@@ -19,7 +19,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    # The test client's response (with .context), as django-stubs names it.
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
+
+    from blog.cursors import Cursor
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVERS = {
@@ -34,7 +42,7 @@ NEEDLE = "xylophonequartz"
 AUTHOR_POSTS = 150
 
 
-def parse_args():
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.pages")
     parser.add_argument("--backends", default="sqlite,postgresql,mariadb")
     parser.add_argument("--sizes", default="10000,1000000", help="posts, comma-separated")
@@ -53,7 +61,7 @@ def parse_args():
 # ---- the child: one backend, every size ----
 
 
-def pages(cursor_90, moment_90):
+def pages(cursor_90: "Cursor", moment_90: datetime) -> list[tuple[str, str, dict[str, str]]]:
     """(name, url, query) of each page measured, the 90 % ones computed at each size."""
     admin = "/admin/blog/post/"
     day = moment_90.date().isoformat()
@@ -70,13 +78,14 @@ def pages(cursor_90, moment_90):
     ]
 
 
-def child(backend, args):
+def child(backend: str, args: argparse.Namespace) -> None:
     import django
 
     django.setup()
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.db import connection
+    from django.db.models import Max, Min
     from django.test import Client
     from django.test.utils import CaptureQueriesContext, setup_test_environment
 
@@ -93,7 +102,7 @@ def child(backend, args):
     author = User.objects.create_user("bench_author", "author@example.com", None)
     client = Client(HTTP_HOST="localhost")
     client.force_login(editor)
-    results = {}
+    results: dict[int, dict[str, Any]] = {}
     for size in args.sizes:
         started = time.perf_counter()
         # Its tqdm bar goes to stderr, as progress; stdout carries only this child's results.
@@ -102,7 +111,8 @@ def child(backend, args):
         newest_first = Post.objects.values("id", "timestamp")
         middle = newest_first[size // 2]
         Post.objects.filter(pk=middle["id"]).update(body=f"One post says {NEEDLE}.")
-        oldest, newest = newest_first.last()["timestamp"], newest_first.first()["timestamp"]
+        bounds = Post.objects.aggregate(oldest=Min("timestamp"), newest=Max("timestamp"))
+        oldest, newest = bounds["oldest"], bounds["newest"]
         step = (newest - oldest) / AUTHOR_POSTS
         author.posts.all().delete()  # the last size's
         Post.objects.bulk_create(
@@ -116,7 +126,7 @@ def child(backend, args):
                 cursor.fetchall()
             else:
                 cursor.execute("ANALYZE")
-        measured = {}
+        measured: dict[str, dict[str, Any]] = {}
         for name, url, query in pages(Cursor.of(at_90), at_90["timestamp"]):
             with CaptureQueriesContext(connection) as captured:
                 response = client.get(url, query)
@@ -140,7 +150,7 @@ def child(backend, args):
     print(json.dumps(results))
 
 
-def found(response):
+def found(response: "Response") -> str:
     """How many posts the page shows (the public page) or says it found (the admin list)."""
     if "cl" in response.context:
         return response.context["cl"].paginator.total_in_words
@@ -150,7 +160,7 @@ def found(response):
 # ---- the parent: a database per backend, a child per backend, then the tables ----
 
 
-def fresh_database(backend, folder):
+def fresh_database(backend: str, folder: Path) -> str:
     """A new, empty database for `backend`; returns its DATABASE_URL."""
     if backend == "sqlite":
         return f"sqlite:///{folder / 'bench.db'}"
@@ -166,18 +176,20 @@ def fresh_database(backend, folder):
     import MySQLdb  # mysqlclient (make mysql-driver)
 
     parts = urlsplit(SERVERS[backend])
-    server = MySQLdb.connect(
+    mariadb = MySQLdb.connect(
         host=parts.hostname, port=parts.port, user=parts.username, password=parts.password or ""
     )
-    server.cursor().execute(f"DROP DATABASE IF EXISTS {DATABASE}")
-    server.cursor().execute(
+    mariadb.cursor().execute(f"DROP DATABASE IF EXISTS {DATABASE}")
+    mariadb.cursor().execute(
         f"CREATE DATABASE {DATABASE} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
     )
-    server.close()
+    mariadb.close()
     return f"{SERVERS[backend]}/{DATABASE}"
 
 
-def run_backend(backend, args, folder):
+def run_backend(
+    backend: str, args: argparse.Namespace, folder: Path
+) -> dict[int, dict[str, Any]] | None:
     env = {
         **os.environ,
         "DATABASE_URL": fresh_database(backend, folder),
@@ -193,9 +205,12 @@ def run_backend(backend, args, folder):
     return {int(size): result for size, result in json.loads(done.stdout).items()}
 
 
-def report(all_results, args):
+def report(
+    all_results: dict[str, dict[int, dict[str, Any]]], args: argparse.Namespace
+) -> list[str]:
     """Markdown tables (stdout) and plans (--explain); the failures found, as lines."""
-    failures, plans = [], []
+    failures: list[str] = []
+    plans: list[str] = []
     small, large = args.sizes[0], args.sizes[-1]
     for backend, results in all_results.items():
         print(f"\n### {backend}\n")
@@ -232,11 +247,12 @@ def report(all_results, args):
     return failures
 
 
-def main():
+def main() -> None:
     args = parse_args()
     if args.child:
         return child(args.child, args)
-    all_results, failures = {}, []
+    all_results: dict[str, dict[int, dict[str, Any]]] = {}
+    failures: list[str] = []
     with tempfile.TemporaryDirectory(prefix="microblog-pages-") as tmp:
         for backend in args.backends.split(","):
             print(f"{backend}: {', '.join(f'{s:,}' for s in args.sizes)} posts", file=sys.stderr)

@@ -2,6 +2,8 @@
 index serves each page (tests/test_query_plans.py) and the page benchmark's record of it."""
 
 import re
+from collections.abc import Sequence
+from typing import Any
 
 from django.db import connection, transaction
 
@@ -9,11 +11,13 @@ from django.db import connection, transaction
 READS_POSTS = re.compile(r"\bFROM [\"`]?blog_post\b")
 
 
-def reads_posts(sql):
+def reads_posts(sql: str) -> bool:
     return bool(READS_POSTS.search(sql))
 
 
-def explain(sql, params=None, *, settings=()):
+def explain(
+    sql: str, params: Sequence[Any] | None = None, *, settings: Sequence[str] = ()
+) -> list[str]:
     """The plan of `sql`; MariaDB's rows become `table key type extra` lines. `settings` are
     PostgreSQL `SET LOCAL` statements for this one EXPLAIN (e.g. "enable_seqscan = off")."""
     with transaction.atomic(), connection.cursor() as cursor:

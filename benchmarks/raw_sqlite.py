@@ -2,6 +2,12 @@
 
 import importlib
 import sqlite3
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from benchmarks import PostRow, UserRow
 
 # Django's DDL for our two tables as `migrate` leaves them, so the floor runs on exactly the
 # schema the app has; benchmarks/schema.py checks that it does. (`password` and `timestamp` come
@@ -42,7 +48,7 @@ PUBLIC_PAGE = (
 POSTS_PER_USER = "SELECT author_id, COUNT(*) FROM blog_post GROUP BY author_id"
 
 
-def as_text(moment):
+def as_text(moment: datetime) -> str:
     """Django's own SQLite format for an aware UTC datetime (naive text, microseconds)."""
     return str(moment.replace(tzinfo=None))
 
@@ -50,7 +56,7 @@ def as_text(moment):
 class RawSQLite:
     name = "raw sqlite3"
 
-    def __init__(self, path):
+    def __init__(self, path: Path) -> None:
         # Autocommit (isolation_level=None): we say BEGIN and COMMIT ourselves, as Django does.
         self.db = sqlite3.connect(path, isolation_level=None)
         # The connection settings Django uses here (microblog/database.py): WAL, NORMAL sync,
@@ -60,39 +66,39 @@ class RawSQLite:
         )
         self.queries = 0
 
-    def create_schema(self):
+    def create_schema(self) -> None:
         self.db.executescript(SCHEMA)
         for statement in TRIGRAMS:
             self.db.execute(statement)
 
-    def load_users(self, users):
+    def load_users(self, users: Sequence[UserRow]) -> None:
         self.db.execute("BEGIN IMMEDIATE")
         self.db.executemany(
             INSERT_USER, [(pw, as_text(joined), name, email) for name, email, pw, joined in users]
         )
         self.db.execute("COMMIT")
 
-    def load_posts(self, batch):
+    def load_posts(self, batch: Sequence[PostRow]) -> None:
         self.db.execute("BEGIN IMMEDIATE")
         self.db.executemany(
             INSERT_POST, [(body, as_text(moment), author) for body, moment, author in batch]
         )
         self.db.execute("COMMIT")
 
-    def timeline(self, author_id):
+    def timeline(self, author_id: int) -> list[Any]:
         self.queries += 1
         return self.db.execute(TIMELINE, (author_id,)).fetchall()
 
-    def public_page(self):
+    def public_page(self) -> list[Any]:
         self.queries += 1
         return self.db.execute(PUBLIC_PAGE).fetchall()
 
-    def posts_per_user(self):
+    def posts_per_user(self) -> list[Any]:
         self.queries += 1
         return self.db.execute(POSTS_PER_USER).fetchall()
 
-    def insert_one(self, body, moment, author_id):
+    def insert_one(self, body: str, moment: datetime, author_id: int) -> None:
         self.db.execute(INSERT_POST, (body, as_text(moment), author_id))
 
-    def close(self):
+    def close(self) -> None:
         self.db.close()

@@ -2,11 +2,13 @@
 
 import re
 import sqlite3
+from pathlib import Path
+from typing import Any
 
 TABLES = ("accounts_user", "blog_post")
 
 
-def affinity(declared):
+def affinity(declared: str) -> str:
     """SQLite's type affinity rules: `bool` and `BOOLEAN`, `varchar(64)` and `VARCHAR(64)` match."""
     declared = declared.upper()
     if "INT" in declared:
@@ -16,10 +18,10 @@ def affinity(declared):
     return "NUMERIC"
 
 
-def describe(path):
+def describe(path: Path) -> dict[str, dict[str, Any]]:
     """Columns, keys, indexes (with column order and direction) and constraints of TABLES."""
     db = sqlite3.connect(path)
-    shape = {}
+    shape: dict[str, dict[str, Any]] = {}
     for table in TABLES:
         sql = db.execute("SELECT sql FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
         columns = [
@@ -29,7 +31,7 @@ def describe(path):
         foreign_keys = sorted(
             (row[2], row[3], row[4]) for row in db.execute(f"PRAGMA foreign_key_list({table})")
         )
-        indexes = {}
+        indexes: dict[str, tuple[bool, list[tuple[str, bool]]]] = {}
         for _, index, unique, _, _ in db.execute(f"PRAGMA index_list({table})"):
             keys = [
                 (name or "<expression>", bool(desc))
@@ -55,7 +57,9 @@ def describe(path):
     return shape
 
 
-def differences(reference, other):
+def differences(
+    reference: dict[str, dict[str, Any]], other: dict[str, dict[str, Any]]
+) -> list[str]:
     """Human-readable lines for every way `other` differs from `reference` (empty: the same)."""
     lines = []
     for table in TABLES:

@@ -1,6 +1,9 @@
 """The chapter's peer: SQLAlchemy 2's ORM (what Flask-SQLAlchemy runs), declarative models."""
 
+from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -19,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, joinedload, mapped_column, relationship
 
+from benchmarks import PostRow, UserRow
 from benchmarks.raw_sqlite import TRIGRAMS
 
 
@@ -63,27 +67,27 @@ Index("post_author_timeline_idx", Post.author_id, Post.timestamp.desc(), Post.id
 class SQLAlchemyORM:
     name = "SQLAlchemy 2 ORM"
 
-    def __init__(self, path):
+    def __init__(self, path: Path) -> None:
         self.engine = create_engine(f"sqlite:///{path}")
         self.queries = 0
 
         @event.listens_for(self.engine, "connect")
-        def same_settings_as_django(dbapi_connection, record):
+        def same_settings_as_django(dbapi_connection: Any, record: Any) -> None:
             dbapi_connection.executescript(
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
             )
 
         @event.listens_for(self.engine, "before_cursor_execute")
-        def count(*args):
+        def count(*args: Any) -> None:
             self.queries += 1
 
-    def create_schema(self):
+    def create_schema(self) -> None:
         Base.metadata.create_all(self.engine)
         with self.engine.begin() as connection:
             for statement in TRIGRAMS:
                 connection.exec_driver_sql(statement)
 
-    def load_users(self, users):
+    def load_users(self, users: Sequence[UserRow]) -> None:
         with Session(self.engine) as session, session.begin():
             session.execute(
                 insert(User),
@@ -101,7 +105,7 @@ class SQLAlchemyORM:
                 ],
             )
 
-    def load_posts(self, batch):
+    def load_posts(self, batch: Sequence[PostRow]) -> None:
         # SQLAlchemy 2's ORM bulk INSERT: a list of dicts, executemany, no objects to track.
         with Session(self.engine) as session, session.begin():
             session.execute(
@@ -113,7 +117,7 @@ class SQLAlchemyORM:
             )
 
     # A session per call, as Flask-SQLAlchemy gives each web request its own.
-    def timeline(self, author_id):
+    def timeline(self, author_id: int) -> Sequence[Post]:
         with Session(self.engine) as session:
             return session.scalars(
                 select(Post)
@@ -122,7 +126,7 @@ class SQLAlchemyORM:
                 .limit(20)
             ).all()
 
-    def public_page(self):
+    def public_page(self) -> list[tuple[str, str]]:
         with Session(self.engine) as session:
             posts = session.scalars(
                 select(Post)
@@ -132,17 +136,17 @@ class SQLAlchemyORM:
             ).all()
             return [(post.body, post.author.username) for post in posts]
 
-    def posts_per_user(self):
+    def posts_per_user(self) -> Sequence[Any]:
         with Session(self.engine) as session:
             return session.execute(
                 select(Post.author_id, func.count()).group_by(Post.author_id)
             ).all()
 
-    def insert_one(self, body, moment, author_id):
+    def insert_one(self, body: str, moment: datetime, author_id: int) -> None:
         with Session(self.engine) as session:
             post = Post(body=body, timestamp=moment.replace(tzinfo=None), author_id=author_id)
             session.add(post)
             session.commit()
 
-    def close(self):
+    def close(self) -> None:
         self.engine.dispose()

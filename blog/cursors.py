@@ -7,6 +7,7 @@ index however deep it is. A page number would make the database skip every post 
 """
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Self
@@ -28,7 +29,7 @@ class Cursor:
     id: int
 
     @classmethod
-    def of(cls, post: dict[str, Any]) -> Self:
+    def of(cls, post: Mapping[str, Any]) -> Self:
         return cls(post["timestamp"], post["id"])
 
     @classmethod

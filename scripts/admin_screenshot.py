@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -22,17 +23,17 @@ sys.path.insert(0, str(ROOT))
 from tests.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402 (after the path is set)
 
 
-def free_port():
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def manage(*args, **kwargs):
+def manage(*args: str, **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, check=True, **kwargs)
 
 
-def main(output):
+def main(output: str) -> None:
     from playwright.sync_api import sync_playwright
 
     username, password = f"screenshot_{secrets.token_hex(4)}", secrets.token_urlsafe(16)

@@ -29,6 +29,7 @@ import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import command
@@ -63,13 +64,13 @@ with context.begin_transaction():
 PASSWORDS = {"mary": "mary's flask password", "bob smith": "bob's flask password"}
 
 
-def moment(edition, *args):
+def moment(edition: str, *args: Any) -> datetime:
     """A timestamp as the edition's models hand it to SQLAlchemy."""
     naive = datetime(*args)
     return naive if edition == "2018" else naive.replace(tzinfo=UTC)
 
 
-def password_hash(edition, chapter, username):
+def password_hash(edition: str, chapter: int, username: str) -> str | None:
     """What the chapter's `set_password` stores; chapter 4 has no passwords yet."""
     if chapter < 5 or username not in PASSWORDS:
         return None
@@ -79,13 +80,13 @@ def password_hash(edition, chapter, username):
     return generate_password_hash(PASSWORDS[username])  # today's werkzeug: scrypt
 
 
-def rows(edition, chapter):
+def rows(edition: str, chapter: int) -> dict[str, list[dict[str, Any]]]:
     """{table: [row]}; a column the chapter does not have is left out when inserting."""
 
-    def t(*args):
+    def t(*args: int) -> datetime:
         return moment(edition, *args)
 
-    users = [
+    users: list[dict[str, Any]] = [
         {
             "id": 1,
             "username": "mary",
@@ -112,7 +113,7 @@ def rows(edition, chapter):
         ]
     for user in users:
         user["password_hash"] = password_hash(edition, chapter, user["username"])
-    posts = [
+    posts: list[dict[str, Any]] = [
         {"id": 1, "body": "my first post", "timestamp": t(2025, 3, 1, 9, 30, 0, 123456)},
         {"id": 2, "body": "hello from lucy", "timestamp": t(2025, 3, 1, 18, 0), "user_id": 2},
         {"id": 4, "body": "mary again", "timestamp": t(2025, 3, 2, 7, 15, 42, 500000)},
@@ -170,7 +171,7 @@ def rows(edition, chapter):
     }
 
 
-def checkout(mirror, commit, into):
+def checkout(mirror: Path, commit: str, into: Path) -> Path:
     """The commit's migrations/ folder, as files under `into`."""
     archive = subprocess.run(
         ["git", "--git-dir", str(mirror), "archive", commit, "migrations"],
@@ -181,7 +182,7 @@ def checkout(mirror, commit, into):
     return into / "migrations"
 
 
-def build(mirror, edition, chapter, path):
+def build(mirror: Path, edition: str, chapter: int, path: Path) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         migrations = checkout(mirror, COMMITS[edition, chapter], Path(scratch))
         (migrations / "env.py").write_text(ENV_PY)
@@ -211,7 +212,7 @@ def build(mirror, edition, chapter, path):
     small.close()
 
 
-def main():
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("mirror", type=Path, help="a `git clone --mirror` of the microblog repo")
     mirror = parser.parse_args().mirror

@@ -30,9 +30,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from http.cookies import SimpleCookie
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit
 
 import psycopg
+
+if TYPE_CHECKING:
+    from tests.private_postgres import Folder, PostgresServer
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the tests' private PostgreSQL pair, for the replica run
@@ -44,18 +48,24 @@ USERNAME, PASSWORD = "loadtester", secrets.token_urlsafe(16)
 CSRF_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 # What each step must answer; anything else (a 5xx, a 403 from CSRF) fails the run.
 EXPECTED = {"GET /": 200, "GET add form": 200, "POST add": 302}
+# One request: (step, status, seconds taken).
+Step = tuple[str, int, float]
+# The replica run's private servers: (their folder, the primary, the standby).
+Pair = tuple["Folder", "PostgresServer", "PostgresServer"]
 
 
 class Browser:
     """Just enough of a browser for the admin: cookies, CSRF, and the headers that a TLS proxy in
     front of gunicorn would add (production settings redirect plain HTTP to HTTPS)."""
 
-    def __init__(self, port):
+    def __init__(self, port: int) -> None:
         self.port = port
         self.origin = f"https://127.0.0.1:{port}"
-        self.cookies = {}
+        self.cookies: dict[str, str] = {}
 
-    def request(self, method, path, form=None):
+    def request(
+        self, method: str, path: str, form: dict[str, str] | None = None
+    ) -> tuple[int, str | None, str, float]:
         """(status, Location header, body text, seconds taken)."""
         headers = {
             "X-Forwarded-Proto": "https",
@@ -81,16 +91,23 @@ class Browser:
                 self.cookies[name] = morsel.value
         return response.status, response.getheader("Location"), text, seconds
 
-    def log_in(self):
+    def log_in(self) -> None:
         status, _, page, _ = self.request("GET", "/admin/login/")
-        token = CSRF_TOKEN.search(page).group(1)
-        form = {"csrfmiddlewaretoken": token, "username": USERNAME, "password": PASSWORD}
+        form = {"csrfmiddlewaretoken": csrf_token(page), "username": USERNAME, "password": PASSWORD}
         status, location, _, _ = self.request("POST", "/admin/login/?next=/admin/", form)
         if status != 302 or location != "/admin/":
             sys.exit(f"error: the admin login failed ({status}, {location})")
 
 
-def create_post(browser, author_id, number):
+def csrf_token(page: str) -> str:
+    """The token in a form's page; the run stops on a page without one."""
+    found = CSRF_TOKEN.search(page)
+    if found is None:
+        sys.exit("error: a form's page has no CSRF token")
+    return found.group(1)
+
+
+def create_post(browser: Browser, author_id: str, number: int) -> tuple[list[Step], bool]:
     """An editor's visit: open the add form, then send it; (step, status, seconds) per request."""
     status, _, page, seconds = browser.request("GET", "/admin/blog/post/add/")
     steps = [("GET add form", status, seconds)]
@@ -98,7 +115,7 @@ def create_post(browser, author_id, number):
         return steps, False
     now = datetime.now(UTC)
     form = {
-        "csrfmiddlewaretoken": CSRF_TOKEN.search(page).group(1),
+        "csrfmiddlewaretoken": csrf_token(page),
         "body": f"load test post {number}",
         "author": author_id,
         "timestamp_0": now.strftime("%Y-%m-%d"),
@@ -110,7 +127,13 @@ def create_post(browser, author_id, number):
     return steps, status == 302 and location == "/admin/blog/post/"
 
 
-def run_load(browser, author_id, requests, concurrency, reader=None):
+def run_load(
+    browser: Browser,
+    author_id: str,
+    requests: int,
+    concurrency: int,
+    reader: Browser | None = None,
+) -> tuple[list[Step], int, float]:
     """`reader`: the browser that reads the public page (by default the editor's own)."""
     reader = reader or browser
     # Each creation is two requests (form, then post); a quarter of the visits are creations.
@@ -118,7 +141,7 @@ def run_load(browser, author_id, requests, concurrency, reader=None):
     visits = ["read"] * (requests - 2 * creations) + ["create"] * creations
     random.Random(0).shuffle(visits)
 
-    def visit(numbered):
+    def visit(numbered: tuple[int, str]) -> tuple[list[Step], bool]:
         number, kind = numbered
         if kind == "read":
             status, _, _, seconds = reader.request("GET", "/")
@@ -134,7 +157,7 @@ def run_load(browser, author_id, requests, concurrency, reader=None):
     return steps, created, wall
 
 
-def manage(env, *args):
+def manage(env: dict[str, str], *args: str) -> str:
     result = subprocess.run(
         [PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
     )
@@ -143,7 +166,7 @@ def manage(env, *args):
     return result.stdout.strip()
 
 
-def fresh_postgres_database(url, drop_only=False):
+def fresh_postgres_database(url: str, drop_only: bool = False) -> str | None:
     """Drop the load database and (unless drop_only) create it empty; None, or why not."""
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
@@ -158,7 +181,7 @@ def fresh_postgres_database(url, drop_only=False):
     return None
 
 
-def start_server(env, log_path):
+def start_server(env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen[bytes], int]:
     """`make serve` on a free port; returns (process, port) once gunicorn listens."""
     with open(log_path, "w") as log:  # the server keeps its own copy of the file handle
         process = subprocess.Popen(
@@ -182,7 +205,7 @@ def start_server(env, log_path):
     sys.exit(f"error: the server did not start in 120 s:\n{Path(log_path).read_text()}")
 
 
-def stop_server(process):
+def stop_server(process: subprocess.Popen[bytes]) -> None:
     os.killpg(process.pid, signal.SIGTERM)
     try:
         process.wait(timeout=30)
@@ -191,12 +214,12 @@ def stop_server(process):
         process.wait()
 
 
-def milliseconds(seconds, quantile):
+def milliseconds(seconds: list[float], quantile: int) -> str:
     cuts = statistics.quantiles(seconds, n=100, method="inclusive")
     return f"{cuts[quantile - 1] * 1000:.0f} ms"
 
 
-def report(name, steps, created, rows, wall):
+def report(name: str, steps: list[Step], created: int, rows: int, wall: float) -> bool:
     statuses = Counter(status for _, status, _ in steps)
     all_seconds = [seconds for _, _, seconds in steps]
     print(
@@ -224,7 +247,14 @@ def report(name, steps, created, rows, wall):
     return not problems
 
 
-def load_backend(name, database_url, args, workdir, replica_url=None, pair=None):
+def load_backend(
+    name: str,
+    database_url: str,
+    args: argparse.Namespace,
+    workdir: Path,
+    replica_url: str | None = None,
+    pair: Pair | None = None,
+) -> bool:
     env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DEBUG"}}
     env |= {
         "DJANGO_ENV": "production",
@@ -248,7 +278,7 @@ def load_backend(name, database_url, args, workdir, replica_url=None, pair=None)
         browser = Browser(port)
         browser.log_in()
         reader = Browser(port) if replica_url else None
-        before = pair and transactions(pair)
+        before = transactions(pair) if pair else (0, 0)
         steps, created, wall = run_load(
             browser, author_id, args.requests, args.concurrency, reader=reader
         )
@@ -256,7 +286,7 @@ def load_backend(name, database_url, args, workdir, replica_url=None, pair=None)
         stop_server(process)
     # Counted once the workers have gone: a PostgreSQL backend reports its transactions at exit
     # or after some idle seconds, so a short run counted while they live shows almost none.
-    after = pair and transactions(pair)
+    after = transactions(pair) if pair else (0, 0)
     rows = int(
         manage(
             env, "shell", "-v0", "-c", "from blog.models import Post; print(Post.objects.count())"
@@ -275,7 +305,7 @@ def load_backend(name, database_url, args, workdir, replica_url=None, pair=None)
     return ok
 
 
-def transactions(pair):
+def transactions(pair: Pair) -> tuple[int, int]:
     """Transactions committed so far in the app's database: (on the primary, on the standby)."""
     query = "SELECT xact_commit FROM pg_stat_database WHERE datname = 'microblog'"
     # Statistics reach pg_stat_database up to a second after a transaction ends.
@@ -283,7 +313,7 @@ def transactions(pair):
     return tuple(server.sql(query)[0][0] for server in pair[1:])
 
 
-def wait_until_replayed(pair):
+def wait_until_replayed(pair: Pair) -> None:
     (target,) = pair[1].sql("SELECT pg_current_wal_lsn()")[0]
     deadline = time.monotonic() + 30
     while not pair[2].sql("SELECT pg_last_wal_replay_lsn() >= %s", (target,))[0][0]:
@@ -292,7 +322,7 @@ def wait_until_replayed(pair):
         time.sleep(0.1)
 
 
-def load_with_replica(args, workdir):
+def load_with_replica(args: argparse.Namespace, workdir: Path) -> bool | None:
     """PostgreSQL with a streaming standby of its own; None when PostgreSQL's server programs are
     not installed."""
     from tests import private_postgres
@@ -318,7 +348,7 @@ def load_with_replica(args, workdir):
         folder.remove()
 
 
-def main():
+def main() -> bool:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="200 requests: a smoke run")
     parser.add_argument("--requests", type=int, default=2000)
@@ -348,8 +378,8 @@ def main():
             if name == "replica":
                 result = load_with_replica(args, workdir)
                 if result is None:
-                    why = "PostgreSQL's server programs are not installed"
-                    print(f"!!!!! postgresql+replica NOT TESTED: {why}")
+                    missing = "PostgreSQL's server programs are not installed"
+                    print(f"!!!!! postgresql+replica NOT TESTED: {missing}")
                 ok = ok and (result if result is not None else not os.environ.get("CI"))
                 continue
             why = fresh_postgres_database(POSTGRES_URL)

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -32,21 +33,27 @@ BACKENDS = {
 NEWEST_VENV = ROOT / ".venv-newest"
 
 
-def unreachable(url, wait=20):
+def unreachable(url: str, wait: float = 20) -> str | None:
     """None when the server answers (a just-started one gets `wait` seconds), else why not."""
     parts = urlsplit(url)
+    port = parts.port or (3306 if parts.scheme == "mysql" else 5432)  # the drivers' defaults
     deadline = time.monotonic() + wait
     while True:
         try:
-            socket.create_connection((parts.hostname, parts.port), timeout=3).close()
+            socket.create_connection((parts.hostname, port), timeout=3).close()
             return None
         except OSError as exc:
             if time.monotonic() > deadline:
-                return f"{parts.hostname}:{parts.port} ({exc})"
+                return f"{parts.hostname}:{port} ({exc})"
             time.sleep(1)
 
 
-def run_pytest(python, database_url, extra_args=(), replica_url=None):
+def run_pytest(
+    python: str | Path,
+    database_url: str,
+    extra_args: Sequence[str] = (),
+    replica_url: str | None = None,
+) -> tuple[int, int, int]:
     """Run the suite; return (passed, failed, skipped) from its JUnit report."""
     env = {
         k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DATABASE_REPLICA_URLS")
@@ -61,17 +68,18 @@ def run_pytest(python, database_url, extra_args=(), replica_url=None):
         returncode = subprocess.run(command, cwd=ROOT, env=env).returncode
         if not report.exists():
             return 0, 1, 0  # pytest died before reporting: count it as a failure
-        suite = ET.parse(report).getroot()
-        suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
-        total, skipped = int(suite.get("tests")), int(suite.get("skipped"))
-        failed = int(suite.get("failures")) + int(suite.get("errors"))
+        # The report's root, or its first child: <testsuites><testsuite ...>.
+        suite = next(ET.parse(report).getroot().iter("testsuite")).attrib
+        total, skipped = int(suite["tests"]), int(suite["skipped"])
+        failed = int(suite["failures"]) + int(suite["errors"])
         if returncode != 0 and failed == 0:
             failed = 1  # e.g. no tests collected (exit 5) or an internal error
         return total - failed - skipped, failed, skipped
 
 
-def backends():
-    results, ok = [], True
+def backends() -> bool:
+    results: list[str] = []
+    ok = True
     for name, url in BACKENDS.items():
         print(f"\n===== {name}: {url or 'SQLite (default)'} =====", flush=True)
         why = url and unreachable(url)
@@ -91,7 +99,7 @@ def backends():
     return ok
 
 
-def with_replica():
+def with_replica() -> tuple[str, bool]:
     """The suite on a private PostgreSQL primary with a streaming standby as DATABASE_REPLICA_URLS:
     (its summary line, whether it passed). The test database is created on the primary and
     streams to the standby; the standby applies each commit before it returns, so a test that
@@ -126,7 +134,7 @@ def with_replica():
     return f"{summary}; the standby served {reads} transactions of the suite", ok
 
 
-def newest_python():
+def newest_python() -> str | None:
     """The newest Python 3.12+ here: on PATH, or kept by pyenv beside the default one."""
     for version in ("3.14", "3.13", "3.12"):
         found = shutil.which(f"python{version}")
@@ -139,7 +147,7 @@ def newest_python():
     return None
 
 
-def newest():
+def newest() -> bool:
     python = newest_python()
     if python is None:
         print("!!!!! newest NOT TESTED: no Python 3.12+ found (Django 6 needs one)")
