@@ -31,9 +31,11 @@ serve: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
+# ruff, then mypy with django-stubs' plugin (both configured in pyproject.toml).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
 
 # What CI checks besides the tests: the project is sound and the migrations match the models.
 check: $(STAMP)
