@@ -119,8 +119,9 @@ test-newest: $(STAMP) browser
 	$(PY) scripts/test_matrix.py newest
 
 # Raw sqlite3 vs SQLAlchemy vs Django on the same schema and data, seed_demo against raw
-# executemany, then every page of the app on SQLite, PostgreSQL and MariaDB at two sizes
-# (docs/performance.md, docs/query-plans.md).
+# executemany, seed_demo on MariaDB without and with Mroonga's N-gram table, then every page of
+# the app on SQLite, PostgreSQL and MariaDB at two sizes (docs/performance.md,
+# docs/query-plans.md).
 # bench: 10,000 and 1,000,000 posts, tens of minutes; bench-quick: 10,000 posts, then pages at
 # 1,000 and 10,000, a minute. Both fail on a schema mismatch, a read that takes more than one
 # query, a page that is not 200, or a page whose query count changes with size; timings are
@@ -129,11 +130,13 @@ test-newest: $(STAMP) browser
 bench: $(STAMP) mysql-driver services mroonga
 	$(PY) -m benchmarks
 	$(PY) -m benchmarks.seeding
+	$(PY) -m benchmarks.seeding --mariadb
 	$(PY) -m benchmarks.pages --explain docs/query-plans.md
 
 bench-quick: $(STAMP) mysql-driver services mroonga
 	$(PY) -m benchmarks --quick
 	$(PY) -m benchmarks.seeding --quick
+	$(PY) -m benchmarks.seeding --mariadb --quick
 	$(PY) -m benchmarks.pages --quick
 
 # The admin's post list in headless Chromium, as an editor sees it, on whatever DATABASE_URL
