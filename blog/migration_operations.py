@@ -3,6 +3,7 @@ the operation changes the model's state everywhere (neither `makemigrations` nor
 migration sees a difference between backends) and the database only where it belongs."""
 
 from django.contrib.postgres.operations import AddIndexConcurrently, TrigramExtension
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations import RunSQL
 
 
@@ -35,7 +36,7 @@ class RunSQLOnSQLite(OnOneBackend, RunSQL):
     vendor = "sqlite"
 
 
-def has_mroonga(connection) -> bool:
+def has_mroonga(connection: BaseDatabaseWrapper) -> bool:
     """Whether this MariaDB server has loaded Mroonga (`make mroonga`), the engine of
     blog/migrations/0005's side table."""
     with connection.cursor() as cursor:

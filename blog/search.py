@@ -11,13 +11,15 @@
 
 from django.contrib.auth import get_user_model
 from django.db import connections
-from django.db.models import Value
+from django.db.models import QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 
+from blog.models import Post
+
 # FTS5's trigram tokenizer can only look up text of three characters or more.
 SHORTEST_TRIGRAM_SEARCH = 3
-# A word in more posts than this is looked up without the trigram table (see below).
+# A word in more posts than this is looked up without the trigram or N-gram table (see below).
 COMMON_WORD = 10_000
 MATCHING = "SELECT rowid FROM post_body_trigrams WHERE post_body_trigrams MATCH %s"
 
@@ -30,7 +32,7 @@ NGRAM_TABLE = "post_body_ngrams"
 NGRAM_MATCHING = f"SELECT post_id FROM {NGRAM_TABLE} WHERE MATCH(body) AGAINST(%s IN BOOLEAN MODE)"
 
 
-def narrowed_by_index(queryset, words):
+def narrowed_by_index(queryset: QuerySet[Post], words: list[str]) -> QuerySet[Post]:
     """`queryset` cut down to the posts that the backend's word index says contain every word:
     the trigram table on SQLite, the N-gram table on MariaDB with Mroonga. Unchanged elsewhere:
     PostgreSQL's index serves `icontains` itself."""
@@ -66,7 +68,7 @@ def narrowed_by_trigrams(queryset, words):
     return queryset
 
 
-def narrowed_by_ngrams(queryset, words):
+def narrowed_by_ngrams(queryset: QuerySet[Post], words: list[str]) -> QuerySet[Post]:
     """On MariaDB, `queryset` cut down to the posts whose body contains every word of two
     characters or more, any case or accent, found in Mroonga's N-gram table; unchanged where
     that table is missing (Mroonga was not loaded when migration 0005 ran). Asking whether it
@@ -82,7 +84,8 @@ def narrowed_by_ngrams(queryset, words):
     is read (`LIMIT ROWS EXAMINED`: 1 to 15 ms at any size). A word in COMMON_IN_SAMPLE of them
     is in about one post in ten, and reading the newest posts in order finds a page of it at
     once. The sample has no ORDER BY: where MariaDB plans a sort, reaching the limit aborts the
-    query with an error.
+    query with an error. A word rarer than that but in more than COMMON_WORD posts is left to
+    `icontains` too, as on SQLite.
     """
     connection = connections[queryset.db]
     words = [word for word in words if len(word.strip()) >= SHORTEST_NGRAM_SEARCH]
@@ -97,9 +100,13 @@ def narrowed_by_ngrams(queryset, words):
             )
             if len(cursor.fetchall()) >= COMMON_IN_SAMPLE:
                 continue
-        # A phrase in Mroonga's boolean mode: the word anywhere, `\\` and `"` escaped.
-        phrase = '+"' + word.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        queryset = queryset.filter(id__in=RawSQL(NGRAM_MATCHING, [phrase]))
+            # A phrase in Mroonga's boolean mode: the word anywhere, `\\` and `"` escaped.
+            phrase = '+"' + word.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            cursor.execute(f"{NGRAM_MATCHING} LIMIT {COMMON_WORD + 1}", [phrase])
+            post_ids = [post_id for (post_id,) in cursor.fetchall()]
+        # The ids themselves, not the subquery: the count and the page would each search again.
+        if len(post_ids) <= COMMON_WORD:
+            queryset = queryset.filter(id__in=post_ids)
     return queryset
 
 

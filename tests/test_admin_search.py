@@ -153,15 +153,17 @@ def test_a_word_in_many_posts_is_searched_without_the_word_index(admin_client, m
     monkeypatch.setattr(search, "COMMON_IN_SAMPLE", 3)
     PostFactory.create_batch(3, body="common word")
     PostFactory(body="rare word")
-    word_index = {"sqlite": "post_body_trigrams", "mysql": search.NGRAM_TABLE}
 
     def narrowed_by_the_index(words):
         with CaptureQueriesContext(connection) as queries:
             found(admin_client, q=words)
-        table = word_index.get(connection.vendor)
-        return any(plans.reads_posts(q["sql"]) and table and table in q["sql"] for q in queries)
+        sql = [query["sql"] for query in queries]
+        if connection.vendor == "mysql":
+            # The ids the N-gram table names are fetched, then read from blog_post.
+            return any(f"FROM {search.NGRAM_TABLE} WHERE MATCH" in each for each in sql)
+        return any(plans.reads_posts(each) and "post_body_trigrams" in each for each in sql)
 
     # On PostgreSQL the trigram index serves icontains itself: no table to narrow by.
-    assert narrowed_by_the_index("rare") == (connection.vendor in word_index)
+    assert narrowed_by_the_index("rare") == (connection.vendor in ("sqlite", "mysql"))
     assert not narrowed_by_the_index("common")
     assert found(admin_client, q="common") == ["common word"] * 3
