@@ -12,8 +12,8 @@
 # writes the body, an update appends the new body to the text already there, a delete does
 # nothing. Whatever is rolled back, the side table holds every body each post has had, so it
 # never misses a post; it may name posts that no longer contain the words, or no longer exist,
-# and blog/search.py lets `icontains` on blog_post decide. blog/search.py's docstring says how
-# the leftovers are cleared.
+# and blog/search.py lets `icontains` on blog_post decide. docs/performance.md says how to clear
+# those leftovers (migrate back to 0004 and forward again).
 
 from django.db import migrations
 
