@@ -7,7 +7,8 @@ different number of queries at different sizes; times are printed, never judged 
 machine is too noisy to fail on them). `--explain FILE` writes every plan to FILE.
 
 Each backend runs in a child process of its own (Django's settings are per process), on a
-database made for the run: a temporary SQLite file, `microblog_bench` on PostgreSQL and MariaDB.
+database made for the run: a temporary SQLite file, `microblog_bench` on PostgreSQL and MariaDB
+(or $BENCH_DATABASE).
 """
 
 import argparse
@@ -34,7 +35,8 @@ SERVERS = {
     "postgresql": os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432"),
     "mariadb": os.environ.get("BENCH_MARIADB_URL", "mysql://root@127.0.0.1:3306"),
 }
-DATABASE = "microblog_bench"
+# Another name keeps two runs on one server apart.
+DATABASE = os.environ.get("BENCH_DATABASE", "microblog_bench")
 # A word no demo post has, put into one post half-way down: the "one match" search.
 NEEDLE = "xylophonequartz"
 # A user with this many posts, spread over the whole table, at every size: their page holds the
@@ -160,9 +162,10 @@ def found(response: "Response") -> str:
 # ---- the parent: a database per backend, a child per backend, then the tables ----
 
 
-def fresh_database(backend: str, folder: Path) -> str:
-    """A new, empty database for `backend`; returns its DATABASE_URL."""
+def fresh_database(backend: str, folder: Path | None) -> str:
+    """A new, empty database for `backend`; returns its DATABASE_URL. `folder` holds SQLite's."""
     if backend == "sqlite":
+        assert folder is not None
         return f"sqlite:///{folder / 'bench.db'}"
     if backend == "postgresql":
         import psycopg

@@ -1,10 +1,14 @@
-"""python -m benchmarks.seeding [--posts N] [--quick]
+"""python -m benchmarks.seeding [--posts N] [--quick] [--mariadb]
 
 `seed_demo`'s post writer against the floor on SQLite: the same rows, made by the same code
 (blog.demo_data.post_rows), written by plain `sqlite3` with `executemany` on one connection, a
 transaction per batch, into a copy of the same migrated database. Prints both times and their
 ratio, measured in one run; never fails on time. (The page benchmark, benchmarks/pages.py,
 reports seed_demo's rate on PostgreSQL, where it writes with COPY, and on MariaDB.)
+
+`--mariadb`: instead, what Mroonga's N-gram table (blog/migrations/0005) costs MariaDB's writes:
+seed_demo's posts per second into the same empty posts table without it, then with it, on
+`microblog_bench` (benchmarks/pages.py's database, made anew).
 """
 
 import argparse
@@ -28,6 +32,7 @@ def parse_args():
     parser.add_argument("--posts", type=int, default=1_000_000)
     parser.add_argument("--users", type=int, default=1_000)
     parser.add_argument("--quick", action="store_true", help="10,000 posts, 100 users (for CI)")
+    parser.add_argument("--mariadb", action="store_true", help="the N-gram table's write cost")
     args = parser.parse_args()
     if args.quick:
         args.posts, args.users = 10_000, 100
@@ -60,8 +65,48 @@ def floor(path, args, author_ids):
     return seconds
 
 
+def mariadb_index_cost(args):
+    """Seconds for seed_demo to write args.posts posts on MariaDB: (without, with) the N-gram
+    table and its triggers, each time into an empty posts table."""
+    from benchmarks.pages import fresh_database
+
+    os.environ.update(DATABASE_URL=fresh_database("mariadb", None), DEBUG="false")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "microblog.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from blog import demo_data
+    from blog.migration_operations import has_mroonga
+
+    if not has_mroonga(connection):
+        sys.exit("MariaDB has not loaded Mroonga: run `make mroonga` first")
+    call_command("migrate", verbosity=0)
+    demo_data.create_users(args.users, random.Random(1), NOW, batch_size=BATCH)
+    seconds = []
+    # Without the table (0005 undone), then with it (0005 again, over the emptied posts).
+    for target in ("0004", "0005"):
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE TABLE blog_post")
+        call_command("migrate", "blog", target, verbosity=0)
+        started = time.perf_counter()
+        demo_data.create_posts(args.posts, random.Random(42), NOW, batch_size=BATCH)
+        seconds.append(time.perf_counter() - started)
+    return seconds
+
+
 def main():
     args = parse_args()
+    if args.mariadb:
+        without, with_table = mariadb_index_cost(args)
+        print(f"\n| writing {args.posts:,} demo posts on MariaDB (seed_demo) | seconds | posts/s |")
+        print("|---|---|---|")
+        for name, seconds in (("without the N-gram table", without), ("with it", with_table)):
+            print(f"| {name} | {seconds:.2f} s | {args.posts / seconds:,.0f} |")
+        print(f"\nwith / without: {with_table / without:.2f}×")
+        return
     with tempfile.TemporaryDirectory(prefix="microblog-seeding-") as tmp:
         seeded, copy = Path(tmp) / "seed_demo.db", Path(tmp) / "floor.db"
         os.environ.update(DATABASE_URL=f"sqlite:///{seeded}", DEBUG="false")

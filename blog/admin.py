@@ -139,7 +139,7 @@ class AutocompleteSelectOfValidIds(AutocompleteSelect):
 @admin.register(Post)
 class PostAdmin(admin.ModelAdmin):
     list_display = ("body", "author_name", "timestamp")
-    # The body only, on a trigram index on PostgreSQL and SQLite (blog/search.py). Authors are
+    # The body only, on a word index on every backend that has one (blog/search.py). Authors are
     # found by `@name`, not by a substring of every username: an OR across two tables can use
     # no index.
     search_fields = ["body"]
@@ -181,7 +181,7 @@ class PostAdmin(admin.ModelAdmin):
             if word.startswith("@") and len(word) > 1:
                 queryset = search.by_username(queryset, word[1:])
         body_words = [word for word in words if not word.startswith("@")]
-        queryset = search.narrowed_by_trigrams(queryset, [unquoted(w) for w in body_words])
+        queryset = search.narrowed_by_index(queryset, [unquoted(w) for w in body_words])
         return super().get_search_results(request, queryset, " ".join(body_words))
 
     def changelist_view(

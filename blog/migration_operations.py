@@ -3,6 +3,7 @@ the operation changes the model's state everywhere (neither `makemigrations` nor
 migration sees a difference between backends) and the database only where it belongs."""
 
 from django.contrib.postgres.operations import AddIndexConcurrently, TrigramExtension
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations import RunSQL
 from django.db.migrations.operations.base import Operation
@@ -48,3 +49,38 @@ class AddIndexConcurrentlyOnPostgreSQL(OnOneBackend, AddIndexConcurrently):
 
 class RunSQLOnSQLite(OnOneBackend, RunSQL):
     vendor = "sqlite"
+
+
+def has_mroonga(connection: BaseDatabaseWrapper) -> bool:
+    """Whether this MariaDB server has loaded Mroonga (`make mroonga`), the engine of
+    blog/migrations/0005's side table."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM information_schema.ENGINES WHERE ENGINE = 'Mroonga'")
+        return cursor.fetchone() is not None
+
+
+class RunSQLOnMariaDBWithMroonga(RunSQL):
+    """SQL for MariaDB servers that have loaded Mroonga; nothing elsewhere. Going backwards it
+    runs on any MariaDB, so its reverse SQL must not need the objects to exist (IF EXISTS): a
+    server without Mroonga never had them."""
+
+    def database_forwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        connection = schema_editor.connection
+        if connection.vendor == "mysql" and has_mroonga(connection):
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        if schema_editor.connection.vendor == "mysql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
