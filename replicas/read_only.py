@@ -10,6 +10,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
+from django.db.backends.postgresql.base import DatabaseWrapper as PostgreSQLWrapper
 from django.http import HttpRequest, HttpResponse
 
 from microblog.error_pages import unavailable
@@ -18,13 +19,17 @@ from replicas.router import is_public_read
 from replicas.status import written_to_a_standby
 
 
-def discard_connection(alias: str) -> None:
+def discard_connections(alias: str) -> None:
     """Close the connection for good, whether Django keeps it (CONN_MAX_AGE) or psycopg's pool
-    does: the pool would keep a connection handed back open, and hand it out again."""
+    does: the pool would keep a connection handed back open, and hand it out again. The pool's
+    other connections lead to the same demoted server: the pool goes too, and a new one
+    connects afresh."""
     connection = connections[alias]
     if connection.connection is not None:
         connection.connection.close()
     connection.close()
+    if isinstance(connection, PostgreSQLWrapper) and connection.pool:
+        connection.close_pool()
 
 
 class ReadOnlyMiddleware:
@@ -38,10 +43,11 @@ class ReadOnlyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        # What only the primary can serve is refused at once while it is known to be down (a
-        # failure at most REPLICA_CHECK_SECONDS old; no query here): the admin's login form,
-        # for one, needs no database to show, and would only fail when sent.
-        if not is_public_read(request) and status.primary_known_down():
+        # Once the primary has failed, it is asked again at most once per REPLICA_CHECK_SECONDS
+        # (a healthy primary costs no query here), and what only it can serve is refused at
+        # once meanwhile: the admin's login form, for one, needs no database to show, and would
+        # only fail when sent. Its return is noticed (and logged) by the first request after.
+        if status.primary_was_down() and status.primary_is_down() and not is_public_read(request):
             return unavailable(request)
         return self.get_response(request)
 
@@ -49,7 +55,7 @@ class ReadOnlyMiddleware:
         if written_to_a_standby(exception):
             # Held since before a failover: this request's write is refused, the next request
             # connects afresh.
-            discard_connection(DEFAULT_DB_ALIAS)
+            discard_connections(DEFAULT_DB_ALIAS)
         elif not isinstance(exception, (OperationalError, InterfaceError)):
             return None
         # The cached answer may predate this very failure: ask again unless it already says so.

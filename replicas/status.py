@@ -45,9 +45,9 @@ END,
 NOT pg_is_in_recovery()
     OR coalesce(pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn(), true)
 """
-# A PostgreSQL primary must also be one: a URL that reaches a standby (a demoted leader) is no
-# place for writes.
-PRIMARY_SQL = "SELECT NOT pg_is_in_recovery()"
+# A PostgreSQL primary must also take writes: a URL that reaches a standby (a demoted leader) is
+# no place for them. The same test as libpq's target_session_attrs=read-write.
+PRIMARY_SQL = "SELECT NOT pg_is_in_recovery() AND current_setting('transaction_read_only') = 'off'"
 # PostgreSQL's "cannot execute INSERT in a read-only transaction": the server is a standby.
 READ_ONLY_SQL_TRANSACTION = "25006"
 
@@ -80,14 +80,10 @@ def primary_is_down() -> bool:
     return not usable_now(DEFAULT_DB_ALIAS)
 
 
-def primary_known_down() -> bool:
-    """The primary failed its last check, less than REPLICA_CHECK_SECONDS ago; asks nothing."""
+def primary_was_down() -> bool:
+    """The primary's last check failed, however long ago; asks nothing."""
     status = _statuses.get(DEFAULT_DB_ALIAS)
-    return (
-        status is not None
-        and not status.ok
-        and time.monotonic() - status.checked_at < settings.REPLICA_CHECK_SECONDS
-    )
+    return status is not None and not status.ok
 
 
 def read_only() -> bool:
@@ -96,7 +92,7 @@ def read_only() -> bool:
 
 
 def written_to_a_standby(exception: BaseException | None) -> bool:
-    """The driver's error under Django's says a write reached a server in recovery."""
+    """The driver's error under Django's says a write reached a server that takes none."""
     cause = getattr(exception, "__cause__", None)
     return getattr(cause, "sqlstate", None) == READ_ONLY_SQL_TRANSACTION
 
@@ -144,9 +140,9 @@ def check(alias: str) -> Status:
         return status
     limit = settings.REPLICA_MAX_LAG_SECONDS
     if lag is None:
-        # The URL reached a standby only: a demoted leader, or a failover under way.
+        # The URL reached no server that takes writes: a demoted leader, a failover under way.
         connection.close()
-        status = Status(False, "read-only: in recovery", time.monotonic())
+        status = Status(False, "read-only: takes no writes", time.monotonic())
     elif lag <= limit:
         status = Status(True, "ok", time.monotonic())
     elif caught_up and primary_is_down():
@@ -161,7 +157,7 @@ def check(alias: str) -> Status:
 def _remember(alias: str, status: Status, reason: str) -> None:
     previous = _statuses.get(alias)
     _statuses[alias] = status
-    if previous is None and status.ok or previous and previous.ok == status.ok:
+    if (previous is None and status.ok) or (previous and previous.ok == status.ok):
         return
     if alias == DEFAULT_DB_ALIAS:
         _log_primary(status, reason)
