@@ -52,7 +52,9 @@ def database_from_url(
     url = url or f"sqlite:///{base_dir / 'app.db'}"
     url, hosts = _split_hosts(url, variable)
     try:
-        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        config: dict[str, Any] = dict(
+            dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        )
     except ValueError as exc:  # dj-database-url's errors (unknown scheme, bad port) are ValueErrors
         raise ImproperlyConfigured(
             f"{variable} is not a database URL we can use ({_first_line(exc)}). "

@@ -138,9 +138,11 @@ class ReadRoutingMiddleware:
             retry.alias = status.pick_replica() or (DEFAULT_DB_ALIAS if primary_ok else None)
             if retry.alias is None:
                 return None  # nothing can serve the read: a 503
+        match = request.resolver_match
+        if match is None:  # never for a view's exception: the URL was resolved to reach it
+            return None
         token = current_plan.set(retry)
         try:
-            match = request.resolver_match
             return match.func(request, *match.args, **match.kwargs)
         finally:
             current_plan.reset(token)

@@ -106,7 +106,14 @@ class Traffic:
         for thread in self.threads:
             thread.join()
 
-    def request(self, browser: Browser, kind: str, method: str, path: str, form=None) -> Event:
+    def request(
+        self,
+        browser: Browser,
+        kind: str,
+        method: str,
+        path: str,
+        form: dict[str, str] | None = None,
+    ) -> Event:
         started = time.monotonic()
         try:
             status = browser.request(method, path, form)[0]
@@ -129,10 +136,11 @@ class Traffic:
         # One form, one CSRF token for the whole run: the admin's pages are refused while the
         # site is read-only, and the token stays good for the session.
         status, _, page, _ = editor.request("GET", "/admin/blog/post/add/")
-        if status != 200:
+        found = CSRF_TOKEN.search(page)
+        if status != 200 or found is None:
             self.setup_failures.append(f"writer {writer}: the add form answered {status}: {page}")
             return
-        token = CSRF_TOKEN.search(page).group(1)
+        token = found.group(1)
         self.ready += 1
         number = 0
         while not self.stopping.is_set():
@@ -293,7 +301,7 @@ def drill(rounds: int, settle: float, workdir: Path) -> bool:
             f"up in {time.monotonic() - started:.1f} s",
             flush=True,
         )
-        cluster.leader().sql("CREATE DATABASE microblog")
+        cluster.the_leader().sql("CREATE DATABASE microblog")
         env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DEBUG"}}
         env |= {
             "DJANGO_ENV": "production",
@@ -327,7 +335,7 @@ def drill(rounds: int, settle: float, workdir: Path) -> bool:
                 traffic.stop()
         finally:
             stop_server(process)
-        rows = cluster.leader().sql(
+        rows = cluster.the_leader().sql(
             "SELECT body, count(*) FROM blog_post GROUP BY body", database="microblog"
         )
         bodies = {body: count for body, count in rows}

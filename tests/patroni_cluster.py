@@ -226,6 +226,13 @@ class PatroniCluster:
                     return None
         return None
 
+    def the_leader(self) -> Node:
+        """The leader, which there must be now."""
+        leader = self.leader()
+        if leader is None:
+            raise RuntimeError(f"the cluster has no leader: {self.members()}")
+        return leader
+
     def streaming(self) -> list[str]:
         """The names of the nodes streaming from the leader (pg_stat_replication; not a
         pg_basebackup cloning a new one)."""

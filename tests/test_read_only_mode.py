@@ -5,9 +5,11 @@ and a connection held to a leader that was demoted is dropped on its first refus
 
 import json
 import subprocess
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from datetime import UTC, datetime
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -18,7 +20,7 @@ from tests.test_read_replicas import ADMIN, PASSWORD, SET_UP, new_post, wait_unt
 
 
 @pytest.fixture
-def pair():
+def pair() -> Iterator[SimpleNamespace]:
     """A primary and a standby, migrated, with a superuser. Per test: tests stop and promote."""
     folder, primary, standby = start_primary_and_standby(require_binaries())
     try:
@@ -38,11 +40,11 @@ def pair():
 
 
 @pytest.fixture
-def serve():
+def serve() -> Iterator[Callable[[dict[str, str]], AppServer]]:
     """`serve(env)`: the app under gunicorn (one worker), stopped after the test."""
-    servers = []
+    servers: list[AppServer] = []
 
-    def start(env):
+    def start(env: dict[str, str]) -> AppServer:
         servers.append(AppServer({"REPLICA_RETRY_SECONDS": "1", **env}))
         return servers[-1]
 
@@ -51,12 +53,18 @@ def serve():
         server.stop()
 
 
-def healthz(browser):
+def healthz(browser: Browser) -> tuple[int, dict[str, Any]]:
     status, text, _ = browser.request("GET", "/healthz")
     return status, json.loads(text)
 
 
-def add_post_form(pair, body):
+def csrf_token(page: str) -> str:
+    found = CSRF_TOKEN.search(page)
+    assert found, "the form has no CSRF token"
+    return found.group(1)
+
+
+def add_post_form(pair: SimpleNamespace, body: str) -> dict[str, Any]:
     now = datetime.now(UTC)
     return {
         "body": body,
@@ -67,7 +75,9 @@ def add_post_form(pair, body):
     }
 
 
-def test_with_the_primary_down_the_site_reads_from_the_standby_and_refuses_writes(pair, serve):
+def test_with_the_primary_down_the_site_reads_from_the_standby_and_refuses_writes(
+    pair: SimpleNamespace, serve: Callable[[dict[str, str]], AppServer]
+) -> None:
     server = serve(
         {
             "DATABASE_URL": pair.primary.url("microblog"),
@@ -101,8 +111,8 @@ def test_with_the_primary_down_the_site_reads_from_the_standby_and_refuses_write
             },
         )
         # A write, a login and the admin: 503, try again later, the site is read-only for now.
-        post = {"csrfmiddlewaretoken": CSRF_TOKEN.search(add_form).group(1)}
-        login = {"csrfmiddlewaretoken": CSRF_TOKEN.search(login_form).group(1)}
+        post = {"csrfmiddlewaretoken": csrf_token(add_form)}
+        login = {"csrfmiddlewaretoken": csrf_token(login_form)}
         for browser, method, path, form in [
             (editor, "POST", "/admin/blog/post/add/", post | add_post_form(pair, "refused")),
             (stranger, "POST", "/admin/login/", login | {"username": ADMIN, "password": PASSWORD}),
@@ -138,8 +148,8 @@ def test_with_the_primary_down_the_site_reads_from_the_standby_and_refuses_write
 
 @pytest.mark.parametrize("pool", ["off", "on"])
 def test_a_write_on_a_demoted_leader_is_a_503_and_the_next_request_finds_the_new_one(
-    pair, serve, pool
-):
+    pair: SimpleNamespace, serve: Callable[[dict[str, str]], AppServer], pool: str
+) -> None:
     # Both servers in DATABASE_URL: libpq keeps the first that takes writes.
     hosts = f"127.0.0.1:{pair.primary.port},127.0.0.1:{pair.standby.port}"
     server = serve(
