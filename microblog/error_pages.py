@@ -13,6 +13,8 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
 
+from replicas import status
+
 # How long a client (or a load balancer) should wait before trying again when the database is
 # unreachable: about the time a database server takes to restart.
 RETRY_AFTER_SECONDS = 30
@@ -26,16 +28,25 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """500, or 503 with Retry-After when the database cannot be reached or has refused a
-    connection: that is no bug in the app, and it will pass."""
+    """500, or 503 with Retry-After when the database cannot be reached, has refused a
+    connection, or refused a write as a standby: that is no bug in the app, and it will pass."""
     exception = sys.exc_info()[1]
-    if isinstance(exception, (OperationalError, InterfaceError)):
-        response = page(request, 503)
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
+    if isinstance(exception, (OperationalError, InterfaceError)) or status.written_to_a_standby(
+        exception
+    ):
+        return unavailable(request)
     return page(request, 500)
 
 
-def page(request: HttpRequest, status: int, context: dict[str, Any] | None = None) -> HttpResponse:
-    body = loader.get_template(f"{status}.html").render({"request": request, **(context or {})})
-    return HttpResponse(body, status=status)
+def unavailable(request: HttpRequest) -> HttpResponse:
+    """503 with Retry-After; the page says the site is read-only for now when a standby still
+    serves the public pages (replicas/read_only.py)."""
+    read_only = bool(status.replica_aliases()) and status.read_only()
+    response = page(request, 503, {"read_only": read_only})
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def page(request: HttpRequest, code: int, context: dict[str, Any] | None = None) -> HttpResponse:
+    body = loader.get_template(f"{code}.html").render({"request": request, **(context or {})})
+    return HttpResponse(body, status=code)

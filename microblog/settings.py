@@ -104,6 +104,9 @@ MIDDLEWARE = [
     # Before anything that may answer early, so that every answer carries the policy.
     "csp.middleware.CSPMiddleware",
     "microblog.hostile_input.RejectUnusableInputMiddleware",
+    # When the primary cannot take writes: the read-only 503 (replicas/read_only.py). Before
+    # the router, whose retry of a public read on a standby comes first. PostgreSQL only.
+    "replicas.read_only.ReadOnlyMiddleware",
     # Read replicas (replicas/router.py): must wrap every middleware that reads the database
     # when called, so it stays before SessionMiddleware. Does nothing without replicas.
     "replicas.router.ReadRoutingMiddleware",

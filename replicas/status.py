@@ -1,7 +1,9 @@
-"""Which read replicas may serve reads right now, checked cheaply: each replica at most once per
+"""Which databases may serve reads right now, checked cheaply: each replica at most once per
 REPLICA_CHECK_SECONDS (a second) per process while it is healthy. A replica that is down or lags
 more than REPLICA_MAX_LAG_SECONDS is skipped, logged once, and tried again after
-REPLICA_RETRY_SECONDS (docs/scale-out.md)."""
+REPLICA_RETRY_SECONDS. When the primary cannot be reached, a standby that has replayed all the
+WAL it received serves the reads however old its last transaction: the site is read-only until
+the primary (or a newly promoted one) answers again (docs/scale-out.md)."""
 
 import logging
 import random
@@ -14,7 +16,8 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
 log = logging.getLogger(__name__)
 
-# Seconds the standby is behind the primary. `now() - pg_last_xact_replay_timestamp()` alone
+# Seconds the standby is behind the primary, and whether it has replayed all the WAL it
+# received. `now() - pg_last_xact_replay_timestamp()` alone
 # is wrong when the primary is idle: the last replayed transaction gets old while the standby
 # misses nothing. So: a standby that is streaming and has replayed all the WAL it received is
 # 0 s behind. Otherwise (replay paused or slow, or the stream broken) the age of the last
@@ -23,6 +26,10 @@ log = logging.getLogger(__name__)
 # A server that is not in recovery (a promoted standby) has everything it has: 0.
 # pg_stat_wal_receiver shows its status only to roles with pg_read_all_stats (others see NULL):
 # without that role, a running WAL receiver is taken as streaming.
+# With the primary gone the stream is broken and the lag only grows, but a standby whose replay
+# has reached the last WAL it received holds the newest data there is (pg_last_wal_receive_lsn()
+# stays at the last position received after the stream ends; it is NULL when the standby has
+# received nothing since it started, having replayed all its own WAL).
 LAG_SQL = """
 SELECT CASE
     WHEN NOT pg_is_in_recovery() THEN 0
@@ -34,36 +41,69 @@ SELECT CASE
         extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8,
         'Infinity'::float8
     )
-END
+END,
+NOT pg_is_in_recovery()
+    OR coalesce(pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn(), true)
 """
+# A PostgreSQL primary must also take writes: a URL that reaches a standby (a demoted leader) is
+# no place for them. The same test as libpq's target_session_attrs=read-write.
+PRIMARY_SQL = "SELECT NOT pg_is_in_recovery() AND current_setting('transaction_read_only') = 'off'"
+# PostgreSQL's "cannot execute INSERT in a read-only transaction": the server is a standby.
+READ_ONLY_SQL_TRANSACTION = "25006"
 
 
 @dataclass
 class Status:
-    ok: bool
-    detail: str  # what /healthz shows: "ok", "down: ...", "lagging: ..."
+    ok: bool  # a replica: may serve reads; the primary: takes writes
+    detail: str  # what /healthz shows: "ok", "down: ...", "lagging: ...", "read-only: ..."
     checked_at: float
 
 
-_statuses = {}
-_lock = threading.Lock()
+_statuses: dict[str, Status] = {}
+# Re-entrant: checking a replica may check the primary (is this read-only mode?).
+_lock = threading.RLock()
 
 
-def replica_aliases():
+def replica_aliases() -> list[str]:
     return [alias for alias in settings.DATABASES if alias != DEFAULT_DB_ALIAS]
 
 
-def pick_replica():
+def pick_replica() -> str | None:
     """A healthy replica's alias, chosen at random to spread the reads; None when none is."""
-    usable = [alias for alias in replica_aliases() if _usable(alias)]
+    usable = [alias for alias in replica_aliases() if usable_now(alias)]
     return random.choice(usable) if usable else None
 
 
-def _usable(alias):
+def primary_is_down() -> bool:
+    """The primary's last known answer, at most REPLICA_CHECK_SECONDS old: unreachable, or no
+    longer a primary."""
+    return not usable_now(DEFAULT_DB_ALIAS)
+
+
+def primary_was_down() -> bool:
+    """The primary's last check failed, however long ago; asks nothing."""
+    status = _statuses.get(DEFAULT_DB_ALIAS)
+    return status is not None and not status.ok
+
+
+def read_only() -> bool:
+    """The primary is down and a standby serves the public reads: the site is read-only."""
+    return primary_is_down() and pick_replica() is not None
+
+
+def written_to_a_standby(exception: BaseException | None) -> bool:
+    """The driver's error under Django's says a write reached a server that takes none."""
+    cause = getattr(exception, "__cause__", None)
+    return getattr(cause, "sqlstate", None) == READ_ONLY_SQL_TRANSACTION
+
+
+def usable_now(alias: str) -> bool:
     status = _statuses.get(alias)
     now = time.monotonic()
     wait = (
-        settings.REPLICA_CHECK_SECONDS if status and status.ok else settings.REPLICA_RETRY_SECONDS
+        settings.REPLICA_CHECK_SECONDS
+        if alias == DEFAULT_DB_ALIAS or (status and status.ok)
+        else settings.REPLICA_RETRY_SECONDS
     )
     if status is None or now - status.checked_at >= wait:
         with _lock:  # one thread checks; others (threaded servers) use the last answer
@@ -73,40 +113,56 @@ def _usable(alias):
     return status.ok
 
 
-def check(alias):
+def check(alias: str) -> Status:
     """Ask the database now; remember and return its Status. Logs only when it changes."""
+    connection = connections[alias]
+    # A connection that failed in this request is dropped first, so the check connects afresh:
+    # with several hosts in the URL, that may well reach another server, which answers.
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()
     try:
-        with connections[alias].cursor() as cursor:
-            if alias == DEFAULT_DB_ALIAS:
-                cursor.execute("SELECT 1")
-                lag = 0.0
-            else:
+        with connection.cursor() as cursor:
+            if alias != DEFAULT_DB_ALIAS:
                 cursor.execute(LAG_SQL)
-                lag = cursor.fetchone()[0]
+                lag, caught_up = cursor.fetchone()
+            elif connection.vendor == "postgresql":
+                cursor.execute(PRIMARY_SQL)
+                lag, caught_up = (0.0, True) if cursor.fetchone()[0] else (None, False)
+            else:
+                cursor.execute("SELECT 1")
+                lag, caught_up = 0.0, True
     except DatabaseError as exc:
         # Drop the broken connection, so the next try connects afresh.
-        connections[alias].close()
+        connection.close()
         reason = " ".join(str(exc).split())[:200]
         status = Status(False, f"down: {type(exc).__name__}", time.monotonic())
         _remember(alias, status, reason)
         return status
     limit = settings.REPLICA_MAX_LAG_SECONDS
-    if lag > limit:
-        status = Status(False, f"lagging: {lag:.1f} s behind (limit {limit:g} s)", time.monotonic())
-    else:
+    if lag is None:
+        # The URL reached no server that takes writes: a demoted leader, a failover under way.
+        connection.close()
+        status = Status(False, "read-only: takes no writes", time.monotonic())
+    elif lag <= limit:
         status = Status(True, "ok", time.monotonic())
+    elif caught_up and primary_is_down():
+        # Read-only mode: the newest data that exists, however old its last transaction.
+        status = Status(True, "ok: all it received replayed (read-only)", time.monotonic())
+    else:
+        status = Status(False, f"lagging: {lag:.1f} s behind (limit {limit:g} s)", time.monotonic())
     _remember(alias, status, status.detail)
     return status
 
 
-def _remember(alias, status, reason):
+def _remember(alias: str, status: Status, reason: str) -> None:
     previous = _statuses.get(alias)
     _statuses[alias] = status
-    if alias == DEFAULT_DB_ALIAS or (previous and previous.ok == status.ok):
+    if (previous is None and status.ok) or (previous and previous.ok == status.ok):
         return
-    if status.ok:
-        if previous:
-            log.warning("%s is back: reads use it again", alias)
+    if alias == DEFAULT_DB_ALIAS:
+        _log_primary(status, reason)
+    elif status.ok:
+        log.warning("%s is back: reads use it again", alias)
     else:
         log.warning(
             "%s is skipped, reads go elsewhere; retrying every %g s (%s)",
@@ -114,3 +170,16 @@ def _remember(alias, status, reason):
             settings.REPLICA_RETRY_SECONDS,
             reason,
         )
+
+
+def _log_primary(status: Status, reason: str) -> None:
+    if status.ok:
+        log.warning("the primary is back: writes, logins and the admin work again")
+    elif replica_aliases():
+        log.warning(
+            "the primary cannot take writes: the site is read-only, public reads continue "
+            "from the standbys; writes, logins and the admin answer 503 (%s)",
+            reason,
+        )
+    else:
+        log.warning("the primary cannot take writes: pages answer 503 (%s)", reason)

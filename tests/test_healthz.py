@@ -17,7 +17,10 @@ def test_it_says_ok_for_each_database(client):
 
     assert response.status_code == 200
     # Only "default", unless the run has replicas (make test-all's replica run).
-    assert response.json() == dict.fromkeys(settings.DATABASES, "ok")
+    assert response.json() == {
+        "status": "healthy",
+        "databases": dict.fromkeys(settings.DATABASES, "ok"),
+    }
     # Nothing a probe would keep, nor a cache.
     assert not response.cookies
     assert "no-cache" in response["Cache-Control"]
@@ -49,7 +52,7 @@ def test_it_is_a_503_naming_the_database_that_is_down():
 
     assert probe({"DATABASE_URL": url, "ALLOWED_HOSTS": "microblog.example.com"}) == (
         503,
-        {"default": "down: OperationalError"},
+        {"status": "down", "databases": {"default": "down: OperationalError"}},
     )
 
 
@@ -61,4 +64,4 @@ def test_production_answers_plain_http_probes_without_redirecting(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'probe.db'}",
     }
 
-    assert probe(env) == (200, {"default": "ok"})
+    assert probe(env) == (200, {"status": "healthy", "databases": {"default": "ok"}})

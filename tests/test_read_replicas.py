@@ -51,6 +51,16 @@ def test_each_replica_url_becomes_an_alias_the_test_runner_never_creates():
     assert replicas["replica_2"]["OPTIONS"]["connect_timeout"] == 3
 
 
+def test_a_replica_url_listing_a_clusters_servers_prefers_a_standby():
+    primary = database_from_url("postgres://app@db1:5432,db2:5432/microblog", BASE_DIR)
+    replicas = replicas_from_urls(
+        "postgres://app@db1:5432,db2:5432/microblog,postgres://app@db3/microblog", primary, BASE_DIR
+    )
+
+    assert [r["HOST"] for r in replicas.values()] == ["db1,db2", "db3"]
+    assert replicas["replica_1"]["OPTIONS"]["target_session_attrs"] == "prefer-standby"
+
+
 @pytest.mark.parametrize(
     ("env", "error"),
     [
@@ -262,7 +272,10 @@ def test_the_admin_shows_rows_the_standby_has_not_replayed(pair, app):
 def test_a_standby_lagging_past_the_limit_is_skipped_until_it_catches_up(pair, app):
     server = app(REPLICA_MAX_LAG_SECONDS="1")
     visitor = Browser(server)
-    assert healthz(visitor) == (200, {"default": "ok", "replica_1": "ok"})
+    assert healthz(visitor) == (
+        200,
+        {"status": "healthy", "databases": {"default": "ok", "replica_1": "ok"}},
+    )
 
     with standby_paused(pair):
         body = new_post(pair, "written while the standby lags")
@@ -270,11 +283,14 @@ def test_a_standby_lagging_past_the_limit_is_skipped_until_it_catches_up(pair, a
         time.sleep(1.2)
         assert body in visitor.get("/")[1]
         status, report = healthz(visitor)
-        assert status == 503
-        assert report["default"] == "ok"
-        assert report["replica_1"].startswith("lagging: ")
+        # Every page still works, reading from the primary: no reason to take this server out.
+        assert (status, report["status"]) == (200, "degraded")
+        assert report["databases"]["default"] == "ok"
+        assert report["databases"]["replica_1"].startswith("lagging: ")
     # Caught up: healthy again.
-    wait_until(lambda: healthz(visitor)[0] == 200, what="the standby to be healthy again")
+    wait_until(
+        lambda: healthz(visitor)[1]["status"] == "healthy", what="the standby to be healthy again"
+    )
     # Logged once when skipped (however many reads came meanwhile), once when back.
     assert server.output().count("replica_1 is skipped") == 1
     assert server.output().count("replica_1 is back") == 1
@@ -294,13 +310,21 @@ def test_a_stopped_standby_sends_reads_to_the_primary_until_it_is_back(pair, app
         status, page = visitor.get("/")
         assert status == 200
         assert body in page
-        assert healthz(visitor) == (503, {"default": "ok", "replica_1": "down: OperationalError"})
+        assert healthz(visitor) == (
+            200,
+            {
+                "status": "degraded",
+                "databases": {"default": "ok", "replica_1": "down: OperationalError"},
+            },
+        )
         assert visitor.get("/")[0] == 200
     finally:
         pair.standby.start()
     wait_until_replayed(pair)
 
-    wait_until(lambda: healthz(visitor)[0] == 200, what="/healthz to see the standby back")
+    wait_until(
+        lambda: healthz(visitor)[1]["status"] == "healthy", what="/healthz to see the standby back"
+    )
     # Reads use it again: a post it has not replayed is not shown.
     with standby_paused(pair):
         body = new_post(pair, "written after the standby came back")
@@ -319,7 +343,8 @@ def test_lag_is_measured_without_privileges_and_is_zero_when_caught_up(pair):
 
     with psycopg.connect(as_plain_user, autocommit=True) as connection:
         assert connection.execute("SELECT status FROM pg_stat_wal_receiver").fetchall() == [(None,)]
-        assert connection.execute(LAG_SQL).fetchone() == (0,)
+        # 0 s behind, and all it received replayed.
+        assert connection.execute(LAG_SQL).fetchone() == (0, True)
         # Paused, with a write it has not replayed: behind, by the age of its last replay.
         pair.standby.sql("SELECT pg_wal_replay_pause()")
         try:

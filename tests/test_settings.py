@@ -60,6 +60,18 @@ def test_database_url_forms(url, engine, name, host, port):
     assert (config["NAME"], config["HOST"], config["PORT"]) == (name, host, port)
 
 
+def test_a_postgresql_url_may_list_every_server_of_a_cluster():
+    # libpq's own form: it tries the hosts in turn and keeps the one that takes writes.
+    config = database_from_url("postgres://app:pw@db1:5432,db2:5433/microblog", BASE_DIR)
+
+    assert (config["HOST"], config["PORT"], config["NAME"]) == ("db1,db2", "5432,5433", "microblog")
+    assert config["OPTIONS"]["target_session_attrs"] == "read-write"
+    # The URL's own choice wins; one port, or none, serves every host.
+    config = database_from_url("postgres://app@db1,db2/mb?target_session_attrs=any", BASE_DIR)
+    assert (config["HOST"], config["PORT"]) == ("db1,db2", "")
+    assert config["OPTIONS"]["target_session_attrs"] == "any"
+
+
 def test_mariadb_speaks_utf8mb4_in_strict_mode():
     options = database_from_url("mysql://root@127.0.0.1/microblog", BASE_DIR)["OPTIONS"]
 
@@ -75,6 +87,8 @@ def test_mariadb_speaks_utf8mb4_in_strict_mode():
         "oracle://u:p@h:1521/db",
         "postgres://u@h:notaport/db",
         "postgres://u@h:5432/",
+        "postgres://u@h1:5432,h2:port/db",  # a cluster's host whose port is not a number
+        "postgres://u@h1:5432,/db",  # a cluster's host left empty
     ],
 )
 def test_a_bad_database_url_names_the_variable_and_the_accepted_forms(url):
@@ -102,6 +116,10 @@ def test_a_bad_database_url_stops_manage_py_with_one_line(manage):
         ({"DJANGO_ENV": "production"}, "error: SECRET_KEY must be set when DJANGO_ENV=production"),
         ({"DEBUG": "maybe"}, "error: DEBUG must be 1/true/yes/on or 0/false/no/off, not 'maybe'"),
         ({"DJANGO_ENV": "staging"}, "error: DJANGO_ENV must be development or production"),
+        (
+            {"DATABASE_URL": "postgres://u@h1,h2/db?target_session_attrs=leader"},
+            "error: DATABASE_URL has target_session_attrs=leader; libpq takes one of any, ",
+        ),
     ],
 )
 def test_bad_environment_values_stop_start_up_with_one_line(manage, env, error):
