@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 
 from blog.models import BODY_MAX_LENGTH, Post
+from blog.search import bulk_load_posts
 
 DEMO_PREFIX = "demo_"
 DEMO_NAME = re.compile(rf"{DEMO_PREFIX}(\d+)")
@@ -138,7 +139,8 @@ def create_posts(count, rng, now, batch_size, on_batch=lambda n: None):
     written = 0
     while written < count:
         size = min(batch_size, count - written)
-        with transaction.atomic():
+        # On SQLite, the batch's trigrams are written once, after its rows (blog/search.py).
+        with transaction.atomic(), bulk_load_posts():
             write_posts(islice(rows, size))
         written += size
         on_batch(size)
