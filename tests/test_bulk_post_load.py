@@ -52,9 +52,13 @@ def triggers_on_posts():
 def test_every_post_of_a_bulk_load_is_found_by_search():
     rng = random.Random(7)
     demo_data.create_users(5, rng, NOW, batch_size=5)
-    demo_data.create_posts(400, rng, NOW, batch_size=150)
+    with CaptureQueriesContext(connection) as queries:
+        demo_data.create_posts(400, rng, NOW, batch_size=150)
 
     assert_the_trigram_table_holds_exactly_the_posts()
+    # Each batch's posts are found by their ids alone, above the newest before it: no statement
+    # looks for posts missing from the table among all of them.
+    assert not [q for q in queries.captured_queries if "_docsize" in q["sql"]]
     for word in ("sourdough", "KEYNOTE", "database index"):
         expected = Post.objects.filter(body__icontains=word).count()
         assert expected > 0
@@ -135,6 +139,21 @@ def test_changing_a_post_inside_a_load_is_refused_on_sqlite_only():
         ["before the load"] if ON_SQLITE else []
     )
     assert_the_trigram_table_holds_exactly_the_posts()
+
+
+def test_posts_given_ids_below_the_newest_are_found_too():
+    author = PostFactory(id=100, body="written here first").author
+
+    with transaction.atomic(), search.bulk_load_posts():
+        Post.objects.bulk_create(
+            [
+                Post(id=5, author=author, body="given an older id", timestamp=NOW),
+                Post(id=200, author=author, body="given a newer id", timestamp=NOW),
+            ]
+        )
+
+    assert_the_trigram_table_holds_exactly_the_posts()
+    assert sorted(found_by_search("given").values_list("id", flat=True)) == [5, 200]
 
 
 def test_imported_posts_with_ids_below_ours_are_found(tmp_path):
