@@ -26,7 +26,7 @@ ON_SQLITE = connection.vendor == "sqlite"
 
 
 def found_by_search(word):
-    """How many posts the admin's search finds for `word` (the trigram table first, on SQLite)."""
+    """The posts the admin's search finds for `word` (the trigram table first, on SQLite)."""
     return search.narrowed_by_trigrams(Post.objects.all(), [word]).filter(body__icontains=word)
 
 
