@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.db.models import Max, QuerySet
 
 from blog.models import BODY_MAX_LENGTH, Post
+from blog.search import bulk_load_posts
 
 if TYPE_CHECKING:
     # For the type checker only: blog finds the user model through settings.AUTH_USER_MODEL.
@@ -160,7 +161,8 @@ def create_posts(
     written = 0
     while written < count:
         size = min(batch_size, count - written)
-        with transaction.atomic():
+        # On SQLite, the batch's trigrams are written once, after its rows (blog/search.py).
+        with transaction.atomic(), bulk_load_posts():
             write_posts(islice(rows, size))
         written += size
         on_batch(size)

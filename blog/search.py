@@ -7,10 +7,16 @@
   then checks the few they found. MariaDB without Mroonga reads every post (`manage.py check`
   says how to add it); docs/performance.md has the costs.
 - `@name`: the posts of the user called `name`, found through the user's unique index.
+
+`bulk_load_posts()` lets a bulk load (seed_demo, import_flask_db) fill SQLite's trigram table
+once per transaction rather than row by row.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.contrib.auth import get_user_model
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
@@ -45,8 +51,8 @@ def narrowed_by_index(queryset: QuerySet[Post], words: list[str]) -> QuerySet[Po
 
 
 def narrowed_by_trigrams(queryset: QuerySet[Post], words: list[str]) -> QuerySet[Post]:
-    """On SQLite, `queryset` cut down to the posts whose body contains every word of three
-    characters or more, any case, found in the FTS5 trigram table; elsewhere unchanged.
+    """SQLite's narrowing (narrowed_by_index): `queryset` cut down to the posts whose body
+    contains every word of three characters or more, any case, found in the FTS5 trigram table.
 
     Except for common words. The table hands over every post containing the word, which SQLite
     then sorts newest first to show 100: fast for a rare word (0.3 ms at a million posts), slow
@@ -122,3 +128,82 @@ def by_username(queryset: QuerySet[Post], username: str) -> QuerySet[Post]:
     # `author = (SELECT id ...)`: one author, so the (author, -timestamp, -id) index serves
     # the newest-first list directly.
     return queryset.filter(author=user_ids.values("pk")[:1])
+
+
+# Migration 0004's trigger that writes each new post's trigrams, row by row.
+INSERT_TRIGGER = "post_body_trigrams_insert"
+INDEX_POSTS_AFTER = (
+    "INSERT INTO post_body_trigrams (rowid, body) SELECT id, body FROM blog_post WHERE id > %s"
+)
+# FTS5 keeps one row per indexed post in its shadow table <name>_docsize (the table is made
+# without `columnsize=0`).
+INDEX_POSTS_NOT_INDEXED = (
+    "INSERT INTO post_body_trigrams (rowid, body) SELECT id, body FROM blog_post "
+    "WHERE id NOT IN (SELECT id FROM post_body_trigrams_docsize)"
+)
+# The update and delete triggers would take a post's trigrams out of the table before writing
+# its new ones: for a post loaded in the same block, not indexed yet, that corrupts the table.
+REFUSE_CHANGES = [
+    f"CREATE TEMP TRIGGER bulk_load_posts_refuses_{change.lower()} BEFORE {change} "
+    "ON main.blog_post BEGIN SELECT RAISE(ABORT, "
+    f"'bulk_load_posts: posts are only inserted inside a bulk load, not {change.lower()}d'); END"
+    for change in ("UPDATE", "DELETE")
+]
+ALLOW_CHANGES = [
+    "DROP TRIGGER temp.bulk_load_posts_refuses_update",
+    "DROP TRIGGER temp.bulk_load_posts_refuses_delete",
+]
+
+
+@contextmanager
+def bulk_load_posts(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """A block that inserts many posts. On SQLite it is one transaction (a savepoint inside
+    another) in which the insert trigger is set aside, and the new posts' trigrams are written at
+    its end in one INSERT ... SELECT: the trigger costs most per statement, and executemany makes
+    one statement per row (docs/performance.md has the figures). On PostgreSQL and MariaDB it
+    does nothing.
+
+    Inside, posts are only inserted: an update or a delete of a post is refused (IntegrityError).
+    The new posts are those above the newest id before the block, unless the block changed more
+    rows than that (a load with ids of its own below it, or rows of other tables): then the posts
+    the table lacks are looked for among all of them.
+
+    No other writer ever finds the trigger missing: SQLite lets one connection write at a time,
+    and this transaction holds the write lock from its first statement (Django's BEGIN IMMEDIATE,
+    microblog/database.py) to its commit, by which the trigger is back; other connections read
+    the last committed schema, trigger included. A write from elsewhere waits (the busy timeout)
+    and then runs with the trigger. DDL is transactional in SQLite, so a block that fails rolls
+    back the trigger's removal along with its rows.
+    """
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with transaction.atomic(using=using):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s",
+                [INSERT_TRIGGER],
+            )
+            row = cursor.fetchone()
+            # No trigger: no trigram table (not migrated yet), or an outer bulk load has it.
+            if row is not None:
+                (create_trigger,) = row
+                cursor.execute(f"DROP TRIGGER {INSERT_TRIGGER}")
+                for sql in REFUSE_CHANGES:
+                    cursor.execute(sql)
+                cursor.execute("SELECT COALESCE(MAX(id), 0), total_changes() FROM blog_post")
+                newest_before, changes_before = cursor.fetchone()
+        yield
+        if row is None:
+            return
+        with connection.cursor() as cursor:
+            # Rows inserted, updated or deleted in the block, any table: what SQLite counts.
+            cursor.execute("SELECT total_changes()")
+            changed = cursor.fetchone()[0] - changes_before
+            cursor.execute(INDEX_POSTS_AFTER, [newest_before])
+            if cursor.rowcount != changed:
+                cursor.execute(INDEX_POSTS_NOT_INDEXED)
+            for sql in ALLOW_CHANGES:
+                cursor.execute(sql)
+            cursor.execute(create_trigger)

@@ -18,6 +18,7 @@ from tqdm import tqdm
 from accounts.hashers import from_werkzeug
 from accounts.models import User
 from blog.models import BODY_MAX_LENGTH, Post
+from blog.search import bulk_load_posts
 from contrast.flask_sources import FlaskDatabase, SourceRefused, open_flask_database
 
 # The chapter's columns, which every later chapter keeps; anything else is reported, not read.
@@ -103,13 +104,17 @@ def import_flask_db(
         changed, kept = _settle_usernames(users, usernames)
         new_users, users_present = _new_users(users)
         new_posts, posts_present = _new_posts(posts)
-        with tqdm(
-            total=len(new_users) + len(new_posts),
-            unit="row",
-            desc="Importing",
-            file=progress_file,
-            disable=progress_file is None,
-        ) as bar:
+        # On SQLite, the posts' trigrams are written once, after all rows (blog/search.py).
+        with (
+            bulk_load_posts(),
+            tqdm(
+                total=len(new_users) + len(new_posts),
+                unit="row",
+                desc="Importing",
+                file=progress_file,
+                disable=progress_file is None,
+            ) as bar,
+        ):
             for model, rows in ((User, new_users), (Post, new_posts)):
                 for start in range(0, len(rows), BATCH_SIZE):
                     batch = rows[start : start + BATCH_SIZE]

@@ -187,3 +187,15 @@ def test_ctrl_c_keeps_whole_batches_and_says_how_many(tmp_path):
     assert child.returncode == 130
     assert written % 2000 == 0
     assert f"interrupted: wrote 50 users and {written} posts in whole batches" in stderr
+    # The batch under way had set the insert trigger aside (blog.search.bulk_load_posts): it is
+    # back, and the trigram table holds exactly the posts written (FTS5's check, rank 1 also
+    # compares it with their bodies).
+    triggers = reader.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall()
+    assert sorted(triggers) == [
+        ("post_body_trigrams_delete",),
+        ("post_body_trigrams_insert",),
+        ("post_body_trigrams_update",),
+    ]
+    reader.execute(
+        "INSERT INTO post_body_trigrams (post_body_trigrams, rank) VALUES ('integrity-check', 1)"
+    )
