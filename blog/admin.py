@@ -22,6 +22,7 @@ from rangefilter.filters import DateRangeQuickSelectListFilterBuilder
 from accounts.admin import UserAdmin
 from blog import search
 from blog.models import Post
+from spreadsheets.admin import SpreadsheetAdminMixin
 
 # The changelist counts at most this many posts; past it, search or filter to narrow down.
 COUNT_CAP = 10_000
@@ -123,7 +124,7 @@ class AutocompleteSelectOfValidIds(AutocompleteSelect):
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(SpreadsheetAdminMixin, admin.ModelAdmin):
     list_display = ("body", "author_name", "timestamp")
     # The body only, on a trigram index on PostgreSQL and SQLite (blog/search.py). Authors are
     # found by `@name`, not by a substring of every username: an OR across two tables can use
@@ -144,6 +145,8 @@ class PostAdmin(admin.ModelAdmin):
     show_full_result_count = False
     # "Show counts" would count the matching posts once per filter link, each over the table.
     show_facets = admin.ShowFacets.NEVER
+
+    sheet_kind = "posts"
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name in self.autocomplete_fields:
@@ -216,8 +219,9 @@ admin.site.unregister(get_user_model())
 
 
 @admin.register(get_user_model())
-class UserWithPostsAdmin(UserAdmin):
+class UserWithPostsAdmin(SpreadsheetAdminMixin, UserAdmin):
     inlines = [PostInline]
+    sheet_kind = "users"
     readonly_fields = ["all_posts"]
     fieldsets = (*UserAdmin.fieldsets, ("Posts", {"fields": ["all_posts"]}))
 
