@@ -35,14 +35,16 @@ def parse_args():
     parser = argparse.ArgumentParser(prog="python -m benchmarks.spreadsheets")
     parser.add_argument("--backends", default="sqlite,postgresql,mariadb")
     parser.add_argument("--posts", type=int, default=100_000, help="posts imported")
-    parser.add_argument("--export-sizes", default="10000,1000000", help="posts, comma-separated")
+    parser.add_argument(
+        "--export-sizes", default="10000,1000000", help="posts, comma-separated; empty: none"
+    )
     parser.add_argument("--formats", default="csv,json,xlsx")
     parser.add_argument("--quick", action="store_true", help="2,000 posts; exports at 1k and 5k")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.quick:
         args.posts, args.export_sizes = 2_000, "1000,5000"
-    args.export_sizes = [int(size) for size in args.export_sizes.split(",")]
+    args.export_sizes = [int(size) for size in args.export_sizes.split(",") if size]
     return args
 
 
@@ -210,6 +212,8 @@ def run_backend(backend, args, folder):
         f"seed_demo's {result['seed_demo']:.1f} s: {result['import'] / result['seed_demo']:.2f}×; "
         f"longest request {result['longest request']:.2f} s"
     )
+    if not args.export_sizes:
+        return
     print(f"\n| export | {' | '.join(f'{size:,} posts' for size in args.export_sizes)} |")
     print(f"|---|{'---|' * len(args.export_sizes)}")
     lines = {file_format: [] for file_format in args.formats.split(",")}
