@@ -15,7 +15,10 @@ $(STAMP): requirements.txt requirements-dev.txt requirements-flask.txt
 run: $(STAMP)
 	$(PY) manage.py migrate
 	$(PY) manage.py dev_admin
-	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver 127.0.0.1:8000
+	@# The task worker (imports from the admin, spreadsheets/tasks.py) runs beside the server
+	@# and stops with it.
+	$(PY) manage.py db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  DEBUG=$${DEBUG:-true} $(PY) manage.py runserver 127.0.0.1:8000
 
 # Production: gunicorn with $(WORKERS) workers on $(BIND), whitenoise serving the static files.
 # Needs SECRET_KEY and ALLOWED_HOSTS (see docs/production.md).
@@ -26,7 +29,11 @@ serve: $(STAMP)
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py migrate --noinput
 	@# No control socket: a second server on the machine would take over the same socket path.
-	exec $(VENV)/bin/gunicorn microblog.wsgi --workers $(WORKERS) --bind $(BIND) --no-control-socket
+	@# The task worker (imports from the admin) runs beside gunicorn; a signal to either this
+	@# shell or its process group stops both.
+	$(PY) manage.py db_worker & worker=$$!; \
+	  $(VENV)/bin/gunicorn microblog.wsgi --workers $(WORKERS) --bind $(BIND) --no-control-socket & \
+	  server=$$!; trap 'kill $$server $$worker 2>/dev/null' EXIT INT TERM; wait $$server
 
 test: $(STAMP)
 	$(PY) -m pytest
@@ -144,7 +151,9 @@ test-newest: $(STAMP) browser
 # Raw sqlite3 vs SQLAlchemy vs Django on the same schema and data, seed_demo against raw
 # executemany with each way of keeping SQLite's trigram table, seed_demo on MariaDB without and
 # with Mroonga's N-gram table, then every page of the app on SQLite, PostgreSQL and MariaDB at two
-# sizes (docs/performance.md, docs/query-plans.md).
+# sizes (docs/performance.md, docs/query-plans.md), and the admin's import and export on each
+# backend against seed_demo (100,000 posts imported; exports' peak memory at 10,000 and 1,000,000
+# posts).
 # bench: 10,000 and 1,000,000 posts, tens of minutes; bench-quick: 10,000 posts, then pages at
 # 1,000 and 10,000, a minute. Both fail on a schema mismatch, a trigram table that misses a
 # post, a read that takes more than one query, a page that is not 200, or a page whose query
@@ -155,12 +164,14 @@ bench: $(STAMP) mysql-driver services mroonga
 	$(PY) -m benchmarks.seeding
 	$(PY) -m benchmarks.seeding --mariadb
 	$(PY) -m benchmarks.pages --explain docs/query-plans.md
+	$(PY) -m benchmarks.spreadsheets
 
 bench-quick: $(STAMP) mysql-driver services mroonga
 	$(PY) -m benchmarks --quick
 	$(PY) -m benchmarks.seeding --quick
 	$(PY) -m benchmarks.seeding --mariadb --quick
 	$(PY) -m benchmarks.pages --quick
+	$(PY) -m benchmarks.spreadsheets --quick
 
 # The admin's post list in headless Chromium, as an editor sees it, on whatever DATABASE_URL
 # names (docs/admin-post-list-1m.png was taken after `make bench`, on its PostgreSQL database).

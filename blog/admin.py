@@ -29,6 +29,7 @@ from rangefilter.filters import DateRangeQuickSelectListFilterBuilder
 from accounts.admin import UserAdmin
 from blog import search
 from blog.models import AuthorUsername, Post, PostQuerySet
+from spreadsheets.admin import SpreadsheetAdminMixin
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -137,7 +138,7 @@ class AutocompleteSelectOfValidIds(AutocompleteSelect):
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(SpreadsheetAdminMixin, admin.ModelAdmin):
     list_display = ("body", "author_name", "timestamp")
     # The body only, on a word index on every backend that has one (blog/search.py). Authors are
     # found by `@name`, not by a substring of every username: an OR across two tables can use
@@ -158,6 +159,8 @@ class PostAdmin(admin.ModelAdmin):
     show_full_result_count = False
     # "Show counts" would count the matching posts once per filter link, each over the table.
     show_facets = admin.ShowFacets.NEVER
+
+    sheet_kind = "posts"
 
     def formfield_for_foreignkey(
         self, db_field: ForeignKey, request: HttpRequest, **kwargs: Any
@@ -240,8 +243,9 @@ admin.site.unregister(get_user_model())
 
 
 @admin.register(get_user_model())
-class UserWithPostsAdmin(UserAdmin):
+class UserWithPostsAdmin(SpreadsheetAdminMixin, UserAdmin):
     inlines = [PostInline]
+    sheet_kind = "users"
     readonly_fields = ["all_posts"]
     # django-stubs types UserAdmin.fieldsets as exactly Django's own three sections.
     fieldsets = (*UserAdmin.fieldsets, ("Posts", {"fields": ["all_posts"]}))  # type: ignore[assignment]

@@ -96,6 +96,12 @@ INSTALLED_APPS = [
     "backup_restore",
     # Read replicas: the router, their health checks and /healthz (docs/scale-out.md).
     "replicas",
+    # Background tasks (Django 6.0's tasks framework, backported), queued in the database and
+    # run by `manage.py db_worker`: imports of big files (spreadsheets/tasks.py).
+    "django_tasks",
+    "django_tasks_db",
+    # Users and posts in and out of the admin as CSV, XLSX and JSON.
+    "spreadsheets",
 ]
 
 MIDDLEWARE = [
@@ -160,6 +166,10 @@ REPLICA_MAX_LAG_SECONDS = env_seconds("REPLICA_MAX_LAG_SECONDS", default=5)
 REPLICA_RETRY_SECONDS = env_seconds("REPLICA_RETRY_SECONDS", default=10)
 # A healthy replica's answer is trusted this long: one cheap query a second per worker process.
 REPLICA_CHECK_SECONDS = env_seconds("REPLICA_CHECK_SECONDS", default=1)
+# The task queue is a table in the same database; `make run` and `make serve` start its worker.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Where uploaded import files wait for the worker (it must see the same folder as the app).
+IMPORT_UPLOAD_DIR = os.environ.get("IMPORT_UPLOAD_DIR") or str(BASE_DIR / "imports")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -6,6 +6,7 @@ test-results/.
 """
 
 import os
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -13,6 +14,7 @@ from playwright.sync_api import expect
 from blog.models import Post
 from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import PASSWORD, PostFactory, UserFactory
+from tests.spreadsheet_files import TASKS_RUN_AT_ONCE
 
 # The live server runs in another thread with its own connection: it sees only committed rows.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -206,3 +208,57 @@ def test_an_injected_script_does_not_run(page, csp_violations):
     )
     assert not ran
     assert any("script-src" in text for text in csp_violations)
+
+
+def test_an_editor_imports_a_file_fixes_its_bad_row_and_exports_the_filtered_list(
+    admin_page, settings, tmp_path
+):
+    # The worker's tasks run at once, inside the live server (the database worker is tested in
+    # tests/test_spreadsheet_worker.py).
+    settings.TASKS = TASKS_RUN_AT_ONCE
+    settings.IMPORT_UPLOAD_DIR = str(tmp_path / "imports")
+    UserFactory(username="mary")
+    page = admin_page
+    rows = [
+        "author,body,timestamp",
+        "mary,coffee in the morning,2026-11-30T08:00:00Z",
+        "nobody,coffee at noon,2026-11-30T12:00:00Z",
+        "mary,tea in the evening,2026-11-30T19:00:00Z",
+    ]
+    posts_csv = tmp_path / "posts.csv"
+    posts_csv.write_text("\n".join(rows) + "\n")
+
+    # A file with one bad row: the page names it and why, and nothing is written.
+    page.goto("/admin/blog/post/")
+    page.click("text=Import from a file")
+    page.set_input_files("#id_file", str(posts_csv))
+    page.click("input[value='Check the file']")
+    expect(page.locator(".errornote")).to_contain_text("Nothing was written. 1 problem found")
+    expect(page.locator("#import-problems tbody")).to_have_text(
+        "row 3author 'nobody' is not a user here"
+    )
+    assert Post.objects.count() == 0
+
+    # Fixed, it shows each row's outcome, and writes them once confirmed.
+    posts_csv.write_text("\n".join(rows).replace("nobody", "mary") + "\n")
+    page.goto("/admin/blog/post/import/")
+    page.set_input_files("#id_file", str(posts_csv))
+    page.click("input[value='Check the file']")
+    expect(page.locator("#import-counts")).to_contain_text("3 new, 0 updated, 0 unchanged")
+    page.click("input[value='Confirm: write these rows']")
+    expect(page.locator("#import-state")).to_contain_text("done: written")
+    assert Post.objects.count() == 3
+
+    # The list searched for "coffee", exported: the file holds what the list shows.
+    page.goto("/admin/blog/post/")
+    page.fill("#searchbar", "coffee")
+    page.press("#searchbar", "Enter")
+    expect(page.locator("#result_list tbody tr")).to_have_count(2)
+    with page.expect_download() as download:
+        page.click("text=Export CSV")
+    exported = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert [line.split(",", 1)[1] for line in exported] == [
+        "author,body,timestamp",
+        "mary,coffee at noon,2026-11-30T12:00:00+00:00",
+        "mary,coffee in the morning,2026-11-30T08:00:00+00:00",
+    ]

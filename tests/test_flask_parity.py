@@ -129,8 +129,9 @@ EXPECTED_DIFFERENCES = {
         "auth_group_permissions, auth_permission, axes_accessattempt, "
         "axes_accessattemptexpiration, axes_accessfailurelog, axes_accesslog, "
         "django_admin_log, django_content_type, "
-        "django_migrations, django_session, post_body_trigrams, post_body_trigrams_config, "
-        "post_body_trigrams_data, post_body_trigrams_docsize, post_body_trigrams_idx",
+        "django_migrations, django_session, django_tasks_database_dbtaskresult, "
+        "post_body_trigrams, post_body_trigrams_config, post_body_trigrams_data, "
+        "post_body_trigrams_docsize, post_body_trigrams_idx, spreadsheets_import",
     ),
     ("user", "table", "name"): ("user", "accounts_user"),
     ("user", "table", "autoincrement"): (False, True),

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from accounts.models import User
 from blog.models import Post
+from spreadsheets.models import Import
 from tests.factories import PostFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -72,6 +73,9 @@ def site(admin_client):
     """A post, its author, a group: something for every <object_id> to name."""
     post = PostFactory(author=UserFactory(username="mary"))
     group = Group.objects.create(name="editors")
+    checking = Import.objects.create(
+        kind="posts", file_name="p.csv", file_format="csv", path="/nonexistent/p.csv"
+    )
     return {
         "<app_label>": "blog",
         "<url>": "no/such/page/",
@@ -81,6 +85,8 @@ def site(admin_client):
         "/admin/accounts/user/<id>": f"/admin/accounts/user/{post.author_id}",
         "/admin/auth/group/<path:object_id>": f"/admin/auth/group/{group.pk}",
         "<path:object_id>": str(post.pk),
+        "<str:file_format>": "csv",
+        "<int:pk>": str(checking.pk),
     }
 
 

@@ -1,0 +1,196 @@
+"""Import and export in the admin: buttons on the user and post lists (SpreadsheetAdminMixin,
+mixed into their admins in blog/admin.py), and the list of past imports."""
+
+import os
+import uuid
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ERROR_FLAG
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+
+from spreadsheets import tasks
+from spreadsheets.formats import CONTENT_TYPES, FORMATS, csv_chunks, json_chunks, xlsx_file
+from spreadsheets.importing import PREVIEW_ROWS
+from spreadsheets.models import Import
+from spreadsheets.sheets import ASSUMED_ZONE, SHEETS
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(help_text="A .csv (UTF-8), .xlsx or .json file.")
+
+    def clean_file(self) -> UploadedFile:
+        upload = self.cleaned_data["file"]
+        extension = os.path.splitext(upload.name)[1].lower().lstrip(".")
+        if extension not in FORMATS:
+            raise forms.ValidationError(
+                f"Choose a .csv, .xlsx or .json file; {upload.name!r} is none of these."
+            )
+        return upload
+
+
+# What the mixin is mixed into, told to the type checker; at run time it is a plain class.
+if TYPE_CHECKING:
+    ModelAdminBase = admin.ModelAdmin[Any]
+else:
+    ModelAdminBase = object
+
+
+class SpreadsheetAdminMixin(ModelAdminBase):
+    """Adds import/ and export/<format>/ to a ModelAdmin's URLs, and their buttons to its list.
+    `sheet_kind` names the file's kind in spreadsheets/sheets.py."""
+
+    sheet_kind: str
+    change_list_template = "admin/spreadsheets/change_list.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        opts = self.model._meta
+        name = f"{opts.app_label}_{opts.model_name}"
+        wrap = self.admin_site.admin_view
+        return [
+            path("import/", wrap(self.import_view), name=f"{name}_import"),
+            path("import/<int:pk>/", wrap(self.import_status_view), name=f"{name}_import_status"),
+            path("export/<str:file_format>/", wrap(self.export_view), name=f"{name}_export"),
+            *super().get_urls(),
+        ]
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        # An import adds rows and changes existing ones: it needs both permissions.
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        extra_context = {
+            **(extra_context or {}),
+            "can_import": self.has_import_permission(request),
+            "export_formats": FORMATS,
+        }
+        return super().changelist_view(request, extra_context)
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        form = UploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            job = self.save_upload(request, form.cleaned_data["file"])
+            tasks.check_import.enqueue(job.pk)
+            return redirect(self.import_url(job))
+        recent = Import.objects.filter(kind=self.sheet_kind)[:10]
+        return self.render_import_page(request, "import_form.html", form=form, recent=recent)
+
+    def save_upload(self, request: HttpRequest, upload: Any) -> Import:
+        # Copied a chunk at a time (Django has already spilled a big upload to a temporary file)
+        # to where the worker finds it.
+        folder = settings.IMPORT_UPLOAD_DIR
+        os.makedirs(folder, exist_ok=True)
+        file_format = os.path.splitext(upload.name)[1].lower().lstrip(".")
+        stored = os.path.join(folder, f"{uuid.uuid4().hex}.{file_format}")
+        with open(stored, "wb") as destination:
+            for chunk in upload.chunks():
+                destination.write(chunk)
+        return Import.objects.create(
+            kind=self.sheet_kind,
+            file_name=upload.name[:255],
+            file_format=file_format,
+            path=stored,
+            uploaded_by=request.user,  # type: ignore[misc]  # the admin lets in logged-in staff only
+        )
+
+    def import_status_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        job = get_object_or_404(Import, pk=pk, kind=self.sheet_kind)
+        if request.method == "POST":
+            # Confirmed: only a checked file, once (a second click finds it writing).
+            if job.state == Import.State.CHECKED:
+                job.state = Import.State.WRITING
+                job.save(update_fields=["state"])
+                tasks.write_import.enqueue(job.pk)
+            return redirect(self.import_url(job))
+        return self.render_import_page(request, "import_status.html", job=job)
+
+    def import_url(self, job: Import) -> str:
+        opts = self.model._meta
+        return reverse(
+            f"admin:{opts.app_label}_{opts.model_name}_import_status",
+            args=[job.pk],
+            current_app=self.admin_site.name,
+        )
+
+    def render_import_page(
+        self, request: HttpRequest, template: str, **context: Any
+    ) -> TemplateResponse:
+        opts = self.model._meta
+        sheet = SHEETS[self.sheet_kind]
+        return TemplateResponse(
+            request,
+            f"admin/spreadsheets/{template}",
+            {
+                **self.admin_site.each_context(request),
+                "opts": opts,
+                "title": f"Import {opts.verbose_name_plural}",
+                "columns": sheet.columns,
+                "required": sheet.required,
+                "zone": ASSUMED_ZONE,
+                "preview_rows": PREVIEW_ROWS,
+                **context,
+            },
+        )
+
+    def export_view(self, request: HttpRequest, file_format: str) -> HttpResponseBase:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        if file_format not in FORMATS:
+            raise Http404
+        # The list as the person sees it: search, filters and the date range applied.
+        try:
+            queryset = self.get_changelist_instance(request).get_queryset(request)
+        except IncorrectLookupParameters:
+            # As the list itself answers a filter it cannot apply: back to it, with ?e=1.
+            opts = self.model._meta
+            changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+            return redirect(f"{changelist}?{ERROR_FLAG}=1")
+        sheet = SHEETS[self.sheet_kind]()
+        header, lines = list(sheet.columns), sheet.export_lines(queryset)
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        file_name = f"{self.model._meta.verbose_name_plural}-{stamp}.{file_format}"
+        if file_format == "xlsx":
+            return FileResponse(
+                xlsx_file(header, lines),
+                as_attachment=True,
+                filename=file_name,
+                content_type=CONTENT_TYPES["xlsx"],
+            )
+        chunks = csv_chunks if file_format == "csv" else json_chunks
+        response = StreamingHttpResponse(
+            chunks(header, lines), content_type=CONTENT_TYPES[file_format]
+        )
+        response["Content-Disposition"] = f'attachment; filename="{file_name}"'
+        return response
+
+
+@admin.register(Import)
+class ImportAdmin(admin.ModelAdmin):
+    """Past imports, read-only: who uploaded what, and what came of it. Each written import's
+    history page holds its log entry."""
+
+    list_display = ("file_name", "kind", "state", "new", "updated", "unchanged", "uploaded_by")
+    list_filter = ("kind", "state")
+    fields = list_display + ("uploaded_at", "rows_checked", "problem_count", "problems")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Import | None = None) -> bool:
+        return False

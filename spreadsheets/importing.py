@@ -1,0 +1,160 @@
+"""Importing a file in two steps, each run by the background worker (spreadsheets/tasks.py):
+
+1. `check`: read the whole file, a batch of rows at a time, and record what each row would do
+   and what is wrong with any, writing nothing to users or posts. The admin shows the result.
+2. `write`, once a person confirms: read the file again, check every row again (the database
+   may have changed meanwhile) and write it, all in one transaction. One bad row rolls it all back.
+
+The file is never held in memory whole (except JSON, see formats.py): one batch at a time.
+"""
+
+import contextlib
+import os
+from collections.abc import Iterator
+
+from django.contrib.admin.models import ADDITION, LogEntry
+from django.db import transaction
+
+from spreadsheets.formats import NotThatFormat, reading
+from spreadsheets.models import Import
+from spreadsheets.sheets import CONTROL_CHARACTERS, SHEETS, Outcome, Sheet
+
+BATCH = 1_000
+PREVIEW_ROWS = 1_000
+MAX_PROBLEMS = 1_000
+
+
+class Refused(Exception):
+    """Raised inside the writing transaction to roll it back."""
+
+
+def check(job: Import) -> None:
+    sheet = SHEETS[job.kind]()
+    counts = {"new": 0, "updated": 0, "unchanged": 0}
+    problems: list[dict[str, str]] = []
+    problem_count = 0
+    preview: list[dict] = []
+    try:
+        for outcomes in checked_batches(job, sheet):
+            for checked in outcomes:
+                problem_count += len(checked.problems)
+                for problem in checked.problems:
+                    if len(problems) < MAX_PROBLEMS:
+                        problems.append({"row": checked.row.label, "problem": problem})
+                if checked.outcome:
+                    counts[checked.outcome] += 1
+                if len(preview) < PREVIEW_ROWS:
+                    preview.append(preview_line(checked, sheet))
+            job.rows_checked += len(outcomes)
+            # Progress for the admin's page, which reloads itself while the worker runs.
+            job.save(update_fields=["rows_checked"])
+    except NotThatFormat as error:
+        problems.insert(0, {"row": "the file", "problem": str(error)})
+        problem_count += 1
+    job.new, job.updated, job.unchanged = counts["new"], counts["updated"], counts["unchanged"]
+    job.problems, job.problem_count, job.preview = problems, problem_count, preview
+    job.state = Import.State.REFUSED if problem_count else Import.State.CHECKED
+    job.save()
+    if problem_count:
+        record_in_history(job)
+        forget_file(job)
+
+
+def write(job: Import) -> None:
+    sheet = SHEETS[job.kind]()
+    counts = {"new": 0, "updated": 0, "unchanged": 0}
+    try:
+        with transaction.atomic():
+            for outcomes in checked_batches(job, sheet):
+                refused = [o for o in outcomes if o.problems]
+                if refused:
+                    raise Refused(refused)
+                sheet.write(outcomes)
+                for checked in outcomes:
+                    counts[checked.outcome] += 1
+            sheet.finish_writing()
+    except (Refused, NotThatFormat) as error:
+        # Something changed since the check (another import, an edit in the admin).
+        refused = error.args[0] if isinstance(error, Refused) else []
+        job.problems = [
+            {"row": o.row.label, "problem": problem} for o in refused for problem in o.problems
+        ][:MAX_PROBLEMS] or [{"row": "the file", "problem": str(error)}]
+        job.problem_count = len(job.problems)
+        job.state = Import.State.REFUSED
+    else:
+        job.new, job.updated, job.unchanged = counts["new"], counts["updated"], counts["unchanged"]
+        job.state = Import.State.DONE
+    job.save()
+    record_in_history(job)
+    forget_file(job)
+
+
+def checked_batches(job: Import, sheet: Sheet) -> Iterator[list[Outcome]]:
+    """The file's rows, checked, BATCH at a time; a header problem refuses the whole file."""
+    with reading(job.path, job.file_format) as (header, rows):
+        header_problems(header, sheet)
+        batch = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) == BATCH:
+                yield sheet.check(batch)
+                batch = []
+        if batch:
+            yield sheet.check(batch)
+
+
+def header_problems(header: list[str], sheet: Sheet) -> None:
+    unknown = [name for name in header if name not in sheet.columns]
+    missing = [name for name in sheet.required if name not in header]
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    problems = []
+    if unknown:
+        problems.append(f"unknown columns: {', '.join(unknown) or '(a blank name)'}")
+    if missing:
+        problems.append(f"missing columns: {', '.join(missing)}")
+    if repeated:
+        problems.append(f"columns named twice: {', '.join(repeated)}")
+    if problems:
+        raise NotThatFormat(
+            f"The header is wrong ({'; '.join(problems)}). "
+            f"A file of {sheet.model._meta.verbose_name_plural} has the columns "
+            f"{', '.join(sheet.columns)}; required: {', '.join(sheet.required)}."
+        )
+
+
+def preview_line(checked: Outcome, sheet: Sheet) -> dict:
+    # Control characters shown as U+FFFD: PostgreSQL's jsonb cannot even store a NUL.
+    cells = [checked.row.cells.get(name, "") for name in sheet.columns]
+    return {
+        "row": checked.row.label,
+        "outcome": checked.outcome or "refused",
+        "cells": [CONTROL_CHARACTERS.sub("\ufffd", cell) for cell in cells],
+    }
+
+
+def record_in_history(job: Import) -> None:
+    """The admin's history of this import (and its "Recent actions"), with the counts."""
+    if job.uploaded_by_id is None:  # the uploader's account was deleted meanwhile
+        return
+    if job.state == Import.State.DONE:
+        message = (
+            f"Imported {job.kind} from {job.file_name}: {job.new} new, {job.updated} updated, "
+            f"{job.unchanged} unchanged."
+        )
+    else:
+        message = (
+            f"Refused {job.kind} from {job.file_name}: {job.problem_count} "
+            f"problem{'s' if job.problem_count != 1 else ''}, nothing written."
+        )
+    LogEntry.objects.log_actions(
+        user_id=job.uploaded_by_id,
+        queryset=[job],
+        action_flag=ADDITION,
+        change_message=message,
+        single_object=True,
+    )
+
+
+def forget_file(job: Import) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(job.path)

@@ -1,0 +1,45 @@
+"""One row per uploaded file: where it is on disk, how far the worker has got, and what it found."""
+
+from django.conf import settings
+from django.db import models
+
+
+class Import(models.Model):
+    class Kind(models.TextChoices):
+        USERS = "users"
+        POSTS = "posts"
+
+    class State(models.TextChoices):
+        CHECKING = "checking", "checking the file"
+        CHECKED = "checked", "checked: waiting for confirmation"
+        REFUSED = "refused", "refused: nothing written"
+        WRITING = "writing", "writing"
+        DONE = "done", "done: written"
+
+    kind = models.CharField(max_length=5, choices=Kind)
+    file_name = models.CharField(max_length=255)
+    file_format = models.CharField(max_length=4)
+    # The upload, kept in IMPORT_UPLOAD_DIR until the import is written or refused.
+    path = models.CharField(max_length=500)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    state = models.CharField(max_length=8, choices=State, default=State.CHECKING)
+    rows_checked = models.PositiveIntegerField(default=0)
+    new = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    # [{"row": "row 7", "problem": "..."}], the first MAX_PROBLEMS of them; `problem_count` has all.
+    problems = models.JSONField(default=list)
+    problem_count = models.PositiveIntegerField(default=0)
+    # The first PREVIEW_ROWS rows' outcomes: [{"row": ..., "outcome": "new", "cells": [...]}].
+    preview = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} from {self.file_name}"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.state in {self.State.CHECKING, self.State.WRITING}
