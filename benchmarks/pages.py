@@ -162,18 +162,19 @@ def found(response: "Response") -> str:
 # ---- the parent: a database per backend, a child per backend, then the tables ----
 
 
-def fresh_database(backend: str, folder: Path | None) -> str:
-    """A new, empty database for `backend`; returns its DATABASE_URL. `folder` holds SQLite's."""
+def fresh_database(backend: str, folder: Path | None, name: str = DATABASE) -> str:
+    """A new, empty database called `name` for `backend`; returns its DATABASE_URL. `folder`
+    holds SQLite's file."""
     if backend == "sqlite":
         assert folder is not None
-        return f"sqlite:///{folder / 'bench.db'}"
+        return f"sqlite:///{folder / f'{name}.db'}"
     if backend == "postgresql":
         import psycopg
 
         with psycopg.connect(f"{SERVERS[backend]}/postgres", autocommit=True) as server:
-            server.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
-            server.execute(f"CREATE DATABASE {DATABASE}")
-        return f"{SERVERS[backend]}/{DATABASE}"
+            server.execute(f"DROP DATABASE IF EXISTS {name}")
+            server.execute(f"CREATE DATABASE {name}")
+        return f"{SERVERS[backend]}/{name}"
     from urllib.parse import urlsplit
 
     import MySQLdb  # mysqlclient (make mysql-driver)

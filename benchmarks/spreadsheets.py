@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.pages import SERVERS
+from benchmarks.pages import fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE = os.environ.get("BENCH_DATABASE", "microblog_spreadsheets_bench")
@@ -161,32 +161,6 @@ def child_seed(posts):
 # ---- the parent: a database per backend, children in turn ----
 
 
-def fresh_database(backend, folder):
-    if backend == "sqlite":
-        return f"sqlite:///{folder / 'spreadsheets.db'}"
-    if backend == "postgresql":
-        import psycopg
-
-        with psycopg.connect(f"{SERVERS[backend]}/postgres", autocommit=True) as server:
-            server.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
-            server.execute(f"CREATE DATABASE {DATABASE}")
-        return f"{SERVERS[backend]}/{DATABASE}"
-    from urllib.parse import urlsplit
-
-    import MySQLdb  # mysqlclient (make mysql-driver)
-
-    parts = urlsplit(SERVERS[backend])
-    server = MySQLdb.connect(
-        host=parts.hostname, port=parts.port, user=parts.username, password=parts.password or ""
-    )
-    server.cursor().execute(f"DROP DATABASE IF EXISTS {DATABASE}")
-    server.cursor().execute(
-        f"CREATE DATABASE {DATABASE} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-    )
-    server.close()
-    return f"{SERVERS[backend]}/{DATABASE}"
-
-
 def run_child(env, *step):
     command = [sys.executable, "-m", "benchmarks.spreadsheets", "--child", *map(str, step)]
     done = subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
@@ -198,7 +172,7 @@ def run_child(env, *step):
 def run_backend(backend, args, folder):
     env = {
         **os.environ,
-        "DATABASE_URL": fresh_database(backend, folder),
+        "DATABASE_URL": fresh_database(backend, folder, DATABASE),
         "DEBUG": "false",
         "DJANGO_SETTINGS_MODULE": "microblog.settings",
         "IMPORT_UPLOAD_DIR": str(folder / "imports"),
