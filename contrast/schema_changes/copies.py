@@ -51,7 +51,8 @@ SECRET_KEY = "throwaway"
 INSTALLED_APPS = ["blog"]
 DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])}
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
-USE_TZ = False
+USE_TZ = False  # naive UTC datetimes, as the Flask twin stores them
+TIME_ZONE = "UTC"
 """
 
 DJANGO_MANAGE = """\
@@ -105,9 +106,9 @@ class Copy:
         self.folder = folder
         self.database_url = database_url
 
-    def run(self, *args: str, answers: str | None = None) -> Outcome:
+    def run(self, *args: str, answers: str | None = None, url: str | None = None) -> Outcome:
         env = {k: v for k, v in os.environ.items() if k not in PROJECT_VARIABLES}
-        env |= {"DATABASE_URL": self.database_url, "PYTHONPATH": str(self.folder)}
+        env |= {"DATABASE_URL": url or self.database_url, "PYTHONPATH": str(self.folder)}
         result = subprocess.run(
             [sys.executable, *args],
             cwd=self.folder,
@@ -123,6 +124,9 @@ class Copy:
     def make_migration(
         self, name: str, message: str, *, empty: bool = False, answers: str | None = None
     ) -> tuple[str, Outcome]:
+        raise NotImplementedError
+
+    def merge_heads(self, name: str, message: str) -> tuple[str, Outcome]:
         raise NotImplementedError
 
     def revision_of(self, path: Path) -> str:
@@ -177,6 +181,11 @@ class DjangoCopy(Copy):
         args = ["makemigrations", "blog", "-n", name, *(["--empty"] if empty else [])]
         return "python manage.py " + " ".join(args), self.manage(*args, answers=answers)
 
+    def merge_heads(self, name: str, message: str) -> tuple[str, Outcome]:
+        """`makemigrations --merge`, as CI would run it (`--noinput`: merge without asking)."""
+        args = ["makemigrations", "blog", "--merge", "--noinput", "-n", name]
+        return "python manage.py " + " ".join(args), self.manage(*args)
+
     def make_migration_noinput(self, name: str) -> tuple[str, Outcome]:
         """The same, as CI runs it: no questions, so no answers (`--dry-run`: nothing written)."""
         args = ["makemigrations", "blog", "-n", name, "--noinput", "--dry-run"]
@@ -230,12 +239,22 @@ class FlaskCopy(Copy):
         args = ["db", command, "-m", message, "--rev-id", name.replace("_", "")]
         return f'flask db {command} -m "{message}"', self.flask(*args)
 
+    def merge_heads(self, name: str, message: str) -> tuple[str, Outcome]:
+        """`flask db merge heads`: one revision whose parents are both branches' heads."""
+        args = ["db", "merge", "heads", "-m", message, "--rev-id", name.replace("_", "")]
+        return f'flask db merge heads -m "{message}"', self.flask(*args)
+
     def revision_of(self, path: Path) -> str:
         return path.stem.split("_")[0]
 
     def sql(self, revision: str) -> Outcome:
         """The SQL from the chapter's last revision to this one (`flask db upgrade --sql`)."""
-        return self.flask("db", "upgrade", f"{CHAPTER_REVISION}:{revision}", "--sql")
+        return self.offline_sql(revision, self.database_url)
+
+    def offline_sql(self, revision: str, database_url: str) -> Outcome:
+        """The same for the database `database_url` names, which offline mode never connects to."""
+        args = ["db", "upgrade", f"{CHAPTER_REVISION}:{revision}", "--sql"]
+        return self.run("-m", "flask", "--app", f"contrast.{self.twin}", *args, url=database_url)
 
     def upgrade(self, target: str = "head") -> Outcome:
         return self.flask("db", "upgrade", target)

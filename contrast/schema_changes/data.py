@@ -28,7 +28,8 @@ def post_table(name: str = "post", body: str = "body") -> sa.TableClause:
 
 @dataclass
 class Facts:
-    """What a data check found: whether the chapter's data is all there, and what it saw."""
+    """What a data check found: whether the data is what the change should leave (`kept`: the
+    chapter's rows and values all there, changed only as the scenario means), and what it saw."""
 
     kept: bool
     detail: str

@@ -3,13 +3,19 @@ reviewed."""
 
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from contrast.schema_changes.copies import Copy, DjangoCopy, FlaskCopy, Outcome, replace_each
 from contrast.schema_changes.data import Facts, seed
 from contrast.schema_changes.databases import Backend, connected
 from contrast.schema_changes.scenarios import Scenario, Side
+
+TOOLS = ("django", "flask")
+
+# Nothing listens there: offline mode only needs the dialect.
+OFFLINE_POSTGRESQL = "postgresql+psycopg://nobody@127.0.0.1:9/offline"
 
 
 @dataclass
@@ -19,6 +25,9 @@ class Applied:
     file: str
     sql: str
     upgrade: Outcome
+    # Flask on SQLite, where batch mode refuses --sql (it must read the table from a live
+    # database): `flask db upgrade --sql` for PostgreSQL instead, which needs no server.
+    postgresql_sql: str | None = None
     after_upgrade: Facts | None = None
     downgrade: Outcome | None = None
     after_downgrade: Facts | None = None
@@ -34,13 +43,14 @@ class ToolRun:
     noinput: Outcome | None
     generated: Applied
     reviewed: Applied | None = None
+    conflict: Outcome | None = None  # parallel branches: the upgrade before the merge
 
 
 @dataclass
 class ScenarioRun:
     scenario: Scenario
     backend: str
-    tools: dict[str, ToolRun] = field(default_factory=dict)
+    tools: dict[str, ToolRun]
 
 
 class Workshop:
@@ -60,10 +70,11 @@ class Workshop:
         self.backend.cleanup()
 
     def run(self, scenario: Scenario) -> ScenarioRun:
-        result = ScenarioRun(scenario, self.backend.vendor)
-        for tool in ("django", "flask"):
-            result.tools[tool] = self._run_tool(scenario, tool)
-        return result
+        """Both tools at once: each has its own copy and database, and each mostly waits for
+        its child processes."""
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            django, flask = pool.map(lambda tool: self._run_tool(scenario, tool), TOOLS)
+        return ScenarioRun(scenario, self.backend.vendor, {"django": django, "flask": flask})
 
     def _fresh_copy(self, scenario: Scenario, tool: str) -> Copy:
         template = self.templates[tool]
@@ -71,48 +82,88 @@ class Workshop:
         shutil.rmtree(folder, ignore_errors=True)
         shutil.copytree(template.folder, folder, ignore=shutil.ignore_patterns("*.db"))
         copy = type(template)(folder, "")
-        copy.database_url = self._url(scenario, tool, django_form=tool == "django")
+        copy.database_url = self._url(tool, django_form=tool == "django")
         return copy
 
-    def _url(self, scenario: Scenario, tool: str, django_form: bool) -> str:
-        suffix = f"{scenario.key}_{tool}"
+    def _url(self, tool: str, django_form: bool) -> str:
+        # One scratch database per tool, emptied for each scenario: they run one at a time.
+        suffix = tool
         return (
             self.backend.django_url(suffix) if django_form else self.backend.sqlalchemy_url(suffix)
         )
 
-    def _chapter_database(self, scenario: Scenario, copy: Copy) -> None:
-        """A new database at the chapter's schema, holding its users and posts."""
-        self.backend.create(f"{scenario.key}_{copy.tool}")
+    def _chapter_database(self, copy: Copy) -> None:
+        """A new database at the chapter's schema, holding its users and posts. On SQLite the
+        first is kept and copied for the next scenarios: the same file, made once."""
+        snapshot = Path(self._folder.name) / f"chapter-{copy.tool}.db"
+        database = Path(self._url(copy.tool, django_form=True).removeprefix("sqlite:///"))
+        if self.backend.vendor == "sqlite" and snapshot.exists():
+            shutil.copyfile(snapshot, database)
+            return
+        self.backend.create(copy.tool)
         upgraded = copy.upgrade(copy.chapter)
         assert upgraded.ok, upgraded.stderr
-        with connected(self._url(scenario, copy.tool, django_form=False)) as connection:
+        with connected(self._url(copy.tool, django_form=False)) as connection:
             seed(connection)
+        if self.backend.vendor == "sqlite":
+            shutil.copyfile(database, snapshot)
 
     def _run_tool(self, scenario: Scenario, tool: str) -> ToolRun:
         copy = self._fresh_copy(scenario, tool)
         side: Side = getattr(scenario, tool)
-        self._chapter_database(scenario, copy)
+        self._chapter_database(copy)
+        conflict = self._branches(scenario, copy) if scenario.branches else None
         copy.change_models(side.models)
         noinput = None
         if isinstance(copy, DjangoCopy) and side.answers is not None:
             noinput = copy.make_migration_noinput(scenario.name)[1]
         before = copy.migration_files()
-        command, generate = copy.make_migration(
-            scenario.name, scenario.message, empty=side.empty, answers=side.answers
-        )
+        if scenario.branches:
+            command, generate = copy.merge_heads(scenario.name, scenario.message)
+        else:
+            command, generate = copy.make_migration(
+                scenario.name, scenario.message, empty=side.empty, answers=side.answers
+            )
         assert generate.ok, generate.stderr or generate.stdout
         (path,) = copy.migration_files() - before
         run = ToolRun(tool, command, generate, noinput, self._apply(scenario, copy, path))
+        run.conflict = conflict
         if side.review:
-            self._chapter_database(scenario, copy)
+            self._chapter_database(copy)
             path.write_text(replace_each(path.read_text(), side.review))
             run.reviewed = self._apply(scenario, copy, path)
         return run
 
+    def _branches(self, scenario: Scenario, copy: Copy) -> Outcome:
+        """Two developers' migrations, each made from the chapter's models alone (the first is
+        set aside while the second is generated, as if on another machine), then both in the
+        tree and both model changes in models.py: what a merge of two branches leaves. Returns
+        the upgrade that refuses to run them."""
+        chapter_models = copy.models.read_text()
+        aside = copy.folder / "other-branch"
+        aside.mkdir()
+        for branch in scenario.branches:
+            copy.models.write_text(chapter_models)
+            copy.change_models(getattr(branch, copy.tool))
+            before = copy.migration_files()
+            made = copy.make_migration(branch.name, branch.message)[1]
+            assert made.ok, made.stderr or made.stdout
+            for path in copy.migration_files() - before:
+                path.rename(aside / path.name)
+        for path in aside.iterdir():
+            path.rename(copy.migrations / path.name)
+        copy.models.write_text(chapter_models)
+        for branch in scenario.branches:
+            copy.change_models(getattr(branch, copy.tool))
+        return copy.upgrade()
+
     def _apply(self, scenario: Scenario, copy: Copy, path: Path) -> Applied:
         sql = copy.sql(copy.revision_of(path))
         applied = Applied(path.read_text(), sql.stdout if sql.ok else sql.error, copy.upgrade())
-        url = self._url(scenario, copy.tool, django_form=False)
+        if isinstance(copy, FlaskCopy) and self.backend.vendor == "sqlite":
+            offline = copy.offline_sql(copy.revision_of(path), OFFLINE_POSTGRESQL)
+            applied.postgresql_sql = offline.stdout if offline.ok else offline.error
+        url = self._url(copy.tool, django_form=False)
         if not applied.upgrade.ok:
             return applied
         with connected(url) as connection:

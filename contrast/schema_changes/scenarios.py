@@ -34,6 +34,16 @@ class Side:
 
 
 @dataclass
+class Branch:
+    """One developer's model change, made in parallel with another's (scenario h)."""
+
+    name: str
+    message: str
+    django: list[Edit]
+    flask: list[Edit]
+
+
+@dataclass
 class Scenario:
     key: str
     title: str
@@ -44,6 +54,7 @@ class Scenario:
     check_upgraded: Check
     check_downgraded: Check
     after_upgrade: Callable[[sa.Connection], None] | None = None
+    branches: list[Branch] = field(default_factory=list)  # made in parallel, then merged
 
 
 # The chapter's models, as the two copies spell them.
@@ -143,8 +154,7 @@ def _columns_added(connection: sa.Connection) -> Facts:
     filled = sum(about_me is not None and last_seen is not None for about_me, last_seen in rows)
     return Facts(
         filled == len(USERS),
-        f"{len(rows)}/{len(USERS)} users, about_me and last_seen filled in {filled}: "
-        f"{sorted({(a, str(s)) for a, s in rows})}",
+        f"{len(rows)}/{len(USERS)} users, about_me and last_seen set in {filled}",
     )
 
 
@@ -369,6 +379,62 @@ ADD_TABLE = Scenario(
     check_downgraded=_no_followers_table,
 )
 
+DJANGO_PASSWORD = "    password_hash = models.CharField(max_length=256, null=True)\n"
+FLASK_PASSWORD = "    password_hash: so.Mapped[str | None] = so.mapped_column(sa.String(256))\n"
+
+
+def _both_branches(connection: sa.Connection) -> Facts:
+    count = connection.execute(sa.select(sa.func.count()).select_from(user)).scalar_one()
+    added = {"about_me", "last_seen"} <= columns(connection, "user")
+    return Facts(
+        added and count == len(USERS), f"{count}/{len(USERS)} users, both columns: {added}"
+    )
+
+
+PARALLEL_BRANCHES = Scenario(
+    key="h",
+    title="two branches of migrations made in parallel, then merged",
+    name="merge",
+    message="merge",
+    django=Side(models=[]),
+    flask=Side(models=[]),
+    branches=[
+        Branch(
+            "about_me",
+            "about me",
+            django=[
+                (
+                    DJANGO_PASSWORD,
+                    DJANGO_PASSWORD
+                    + "    about_me = models.CharField(max_length=140, null=True)\n",
+                )
+            ],
+            flask=[
+                (
+                    FLASK_PASSWORD,
+                    FLASK_PASSWORD
+                    + "    about_me: so.Mapped[str | None] = so.mapped_column(sa.String(140))\n",
+                )
+            ],
+        ),
+        Branch(
+            "last_seen",
+            "last seen",
+            django=[
+                (
+                    DJANGO_PASSWORD,
+                    DJANGO_PASSWORD + "    last_seen = models.DateTimeField(null=True)\n",
+                )
+            ],
+            flask=[
+                (FLASK_PASSWORD, FLASK_PASSWORD + "    last_seen: so.Mapped[datetime | None]\n")
+            ],
+        ),
+    ],
+    check_upgraded=_both_branches,
+    check_downgraded=_users_without_added_columns,
+)
+
 # In the order of the guide: the changes that lose data or fail on rows first.
 SCENARIOS = [
     RENAME_COLUMN,
@@ -378,4 +444,5 @@ SCENARIOS = [
     WIDEN_COLUMN,
     DATA_MIGRATION,
     ADD_TABLE,
+    PARALLEL_BRANCHES,
 ]
