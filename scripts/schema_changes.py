@@ -5,6 +5,7 @@
                                                            # form); scratch databases <name>_django
                                                            # and <name>_flask are made there
     python scripts/schema_changes.py --only c1 b           # some scenarios
+    python scripts/schema_changes.py --posts 1000000       # scenario f on a million posts
     python scripts/schema_changes.py --update-doc          # rewrite the guide's generated blocks
 
 Prints one line per scenario, tool and migration file (as generated, then as reviewed): whether the
@@ -28,12 +29,15 @@ GUIDE = Path(__file__).resolve().parent.parent / "docs" / "schema-changes.md"
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default="", help="a PostgreSQL or MariaDB server")
-    parser.add_argument("--only", nargs="*", help="scenario keys (c1 c2 b g d e a)")
+    parser.add_argument("--only", nargs="*", help="scenario keys (c1 c2 b g d e a h f)")
+    parser.add_argument(
+        "--posts", type=int, default=100_000, help="posts table size for scenario f (index)"
+    )
     parser.add_argument("--update-doc", action="store_true", help="rewrite the guide's blocks")
     options = parser.parse_args()
 
     started = time.monotonic()
-    workshop = Workshop(options.database_url)
+    workshop = Workshop(options.database_url, posts=options.posts)
     try:
         runs = []
         for scenario in SCENARIOS:

@@ -47,6 +47,18 @@ def seed(connection: sa.Connection) -> None:
             )
 
 
+def seed_posts(connection: sa.Connection, count: int) -> None:
+    """`count` more posts by mary, in batches: a posts table of the size a scenario asks for."""
+    post = sa.table("post", *(sa.column(c) for c in ("body", "timestamp", "user_id")))
+    batch = 10_000
+    for start in range(0, count, batch):
+        rows = [
+            {"body": f"post {n}", "timestamp": TIMESTAMP, "user_id": 1}
+            for n in range(start, min(start + batch, count))
+        ]
+        connection.execute(sa.insert(post), rows)
+
+
 def bodies(connection: sa.Connection, table: str = "post", column: str = "body") -> Facts:
     """Every post's text, in the table and column named."""
     post = post_table(table, column)

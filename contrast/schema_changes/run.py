@@ -3,14 +3,16 @@ reviewed."""
 
 import shutil
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from contrast.schema_changes.copies import Copy, DjangoCopy, FlaskCopy, Outcome, replace_each
-from contrast.schema_changes.data import Facts, seed
+from contrast.schema_changes.data import Facts, seed, seed_posts
 from contrast.schema_changes.databases import Backend, connected
 from contrast.schema_changes.scenarios import Scenario, Side
+from contrast.schema_changes.writer import Writer, WriterReport
 
 TOOLS = ("django", "flask")
 
@@ -29,6 +31,8 @@ class Applied:
     # database): `flask db upgrade --sql` for PostgreSQL instead, which needs no server.
     postgresql_sql: str | None = None
     after_upgrade: Facts | None = None
+    upgrade_seconds: float = 0.0
+    writer: WriterReport | None = None  # scenarios under load: the writer during the upgrade
     downgrade: Outcome | None = None
     after_downgrade: Facts | None = None
 
@@ -56,8 +60,9 @@ class ScenarioRun:
 class Workshop:
     """The two template copies, made once, and the backend the scenarios run on."""
 
-    def __init__(self, database_url: str = "") -> None:
+    def __init__(self, database_url: str = "", posts: int = 2_000) -> None:
         self.backend = Backend(database_url)
+        self.posts = posts  # the posts table's size for scenarios under load
         self._folder = tempfile.TemporaryDirectory(prefix="schema-changes-copies-")
         root = Path(self._folder.name)
         self.templates: dict[str, Copy] = {
@@ -92,9 +97,16 @@ class Workshop:
             self.backend.django_url(suffix) if django_form else self.backend.sqlalchemy_url(suffix)
         )
 
-    def _chapter_database(self, copy: Copy) -> None:
-        """A new database at the chapter's schema, holding its users and posts. On SQLite the
-        first is kept and copied for the next scenarios: the same file, made once."""
+    def _chapter_database(self, copy: Copy, scenario: Scenario) -> None:
+        """A new database at the chapter's schema, holding its users and posts (and for a
+        scenario under load, `posts` more). On SQLite the chapter's is kept and copied for the
+        next scenarios: the same file, made once."""
+        self._chapter_only(copy)
+        if scenario.under_load:
+            with connected(self._url(copy.tool, django_form=False)) as connection:
+                seed_posts(connection, self.posts)
+
+    def _chapter_only(self, copy: Copy) -> None:
         snapshot = Path(self._folder.name) / f"chapter-{copy.tool}.db"
         database = Path(self._url(copy.tool, django_form=True).removeprefix("sqlite:///"))
         if self.backend.vendor == "sqlite" and snapshot.exists():
@@ -111,7 +123,7 @@ class Workshop:
     def _run_tool(self, scenario: Scenario, tool: str) -> ToolRun:
         copy = self._fresh_copy(scenario, tool)
         side: Side = getattr(scenario, tool)
-        self._chapter_database(copy)
+        self._chapter_database(copy, scenario)
         conflict = self._branches(scenario, copy) if scenario.branches else None
         copy.change_models(side.models)
         noinput = None
@@ -128,8 +140,8 @@ class Workshop:
         (path,) = copy.migration_files() - before
         run = ToolRun(tool, command, generate, noinput, self._apply(scenario, copy, path))
         run.conflict = conflict
-        if side.review:
-            self._chapter_database(copy)
+        if side.review and side.review_on in (None, self.backend.vendor):
+            self._chapter_database(copy, scenario)
             path.write_text(replace_each(path.read_text(), side.review))
             run.reviewed = self._apply(scenario, copy, path)
         return run
@@ -159,11 +171,18 @@ class Workshop:
 
     def _apply(self, scenario: Scenario, copy: Copy, path: Path) -> Applied:
         sql = copy.sql(copy.revision_of(path))
+        url = self._url(copy.tool, django_form=False)
+        writer = Writer(url) if scenario.under_load else None
+        if writer:
+            writer.start()
+        started = time.monotonic()
         applied = Applied(path.read_text(), sql.stdout if sql.ok else sql.error, copy.upgrade())
+        applied.upgrade_seconds = time.monotonic() - started
+        if writer:
+            applied.writer = writer.stop()
         if isinstance(copy, FlaskCopy) and self.backend.vendor == "sqlite":
             offline = copy.offline_sql(copy.revision_of(path), OFFLINE_POSTGRESQL)
             applied.postgresql_sql = offline.stdout if offline.ok else offline.error
-        url = self._url(copy.tool, django_form=False)
         if not applied.upgrade.ok:
             return applied
         with connected(url) as connection:

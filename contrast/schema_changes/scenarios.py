@@ -30,6 +30,7 @@ class Side:
     models: list[Edit]  # (old, new) edits to the copy's models.py
     answers: str | None = None  # Django: what to type at makemigrations' questions
     review: list[Edit] = field(default_factory=list)  # edits to the generated file
+    review_on: str | None = None  # the only backend the review edit is for (None: all)
     empty: bool = False  # an empty script to fill in (a data migration): nothing to detect
 
 
@@ -55,6 +56,7 @@ class Scenario:
     check_downgraded: Check
     after_upgrade: Callable[[sa.Connection], None] | None = None
     branches: list[Branch] = field(default_factory=list)  # made in parallel, then merged
+    under_load: bool = False  # a big posts table, and a writer inserting while it upgrades
 
 
 # The chapter's models, as the two copies spell them.
@@ -435,6 +437,79 @@ PARALLEL_BRANCHES = Scenario(
     check_downgraded=_users_without_added_columns,
 )
 
+INDEX_NAME = "post_user_timestamp_idx"
+
+
+def _indexed(connection: sa.Connection) -> Facts:
+    found = INDEX_NAME in {index["name"] for index in sa.inspect(connection).get_indexes("post")}
+    kept = bodies(connection)
+    return Facts(found and kept.kept, f"{kept.detail}, index: {found}")
+
+
+def _not_indexed(connection: sa.Connection) -> Facts:
+    gone = INDEX_NAME not in {index["name"] for index in sa.inspect(connection).get_indexes("post")}
+    kept = bodies(connection)
+    return Facts(gone and kept.kept, f"{kept.detail}, index gone: {gone}")
+
+
+INDEX_UNDER_LOAD = Scenario(
+    key="f",
+    title="add an index to a big posts table while a writer keeps writing",
+    name="post_user_timestamp_index",
+    message="post user timestamp index",
+    django=Side(
+        models=[
+            (
+                '        db_table = "post"\n',
+                '        db_table = "post"\n'
+                "        indexes = [\n"
+                f'            models.Index(fields=["author", "timestamp"], name="{INDEX_NAME}"),\n'
+                "        ]\n",
+            )
+        ],
+        review=[
+            (
+                "from django.db import migrations, models\n",
+                "from django.contrib.postgres.operations import AddIndexConcurrently\n"
+                "from django.db import migrations, models\n",
+            ),
+            (
+                "class Migration(migrations.Migration):\n",
+                "class Migration(migrations.Migration):\n"
+                "    # CREATE INDEX CONCURRENTLY cannot run inside a transaction.\n"
+                "    atomic = False\n",
+            ),
+            ("migrations.AddIndex(", "AddIndexConcurrently("),
+        ],
+        review_on="postgresql",
+    ),
+    flask=Side(
+        models=[
+            (
+                "class Post(db.Model):\n",
+                "class Post(db.Model):\n"
+                f'    __table_args__ = (sa.Index("{INDEX_NAME}", "user_id", "timestamp"),)\n\n',
+            )
+        ],
+        review=[
+            (
+                re.compile(
+                    r"    with op\.batch_alter_table\('post', schema=None\) as batch_op:\n"
+                    r"        batch_op\.create_index\((.*?), unique=False\)\n"
+                ),
+                "    # CREATE INDEX CONCURRENTLY cannot run inside a transaction.\n"
+                "    with op.get_context().autocommit_block():\n"
+                f"        op.create_index('{INDEX_NAME}', 'post', ['user_id', 'timestamp'], unique=False,\n"
+                "                        postgresql_concurrently=True)\n",
+            )
+        ],
+        review_on="postgresql",
+    ),
+    check_upgraded=_indexed,
+    check_downgraded=_not_indexed,
+    under_load=True,
+)
+
 # In the order of the guide: the changes that lose data or fail on rows first.
 SCENARIOS = [
     RENAME_COLUMN,
@@ -445,4 +520,5 @@ SCENARIOS = [
     DATA_MIGRATION,
     ADD_TABLE,
     PARALLEL_BRANCHES,
+    INDEX_UNDER_LOAD,
 ]
