@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,8 +95,9 @@ class Outcome:
         return (exceptions or [line for line in lines if line] or [""])[-1]
 
 
-class Copy:
-    """A throwaway copy in `folder`, migrated against `database_url`."""
+class Copy(ABC):
+    """A throwaway copy in `folder`, migrated against `database_url`; each tool's subclass says
+    how it runs the chapter's workflow commands."""
 
     tool: str
     chapter: str  # the revision holding the chapter's schema, where each scenario starts
@@ -121,25 +123,31 @@ class Copy:
         )
         return Outcome(result.returncode == 0, result.stdout, result.stderr)
 
+    @abstractmethod
     def make_migration(
         self, name: str, message: str, *, empty: bool = False, answers: str | None = None
     ) -> tuple[str, Outcome]:
-        raise NotImplementedError
+        """Generate the scenario's migration; returns the command as typed, and what it did."""
 
+    @abstractmethod
     def merge_heads(self, name: str, message: str) -> tuple[str, Outcome]:
-        raise NotImplementedError
+        """Write the migration that joins two branches; returns the command and what it did."""
 
+    @abstractmethod
     def revision_of(self, path: Path) -> str:
-        raise NotImplementedError
+        """The name the tool's commands take for the migration in `path`."""
 
+    @abstractmethod
     def sql(self, revision: str) -> Outcome:
-        raise NotImplementedError
+        """The SQL the migration runs (`sqlmigrate`, `flask db upgrade --sql`)."""
 
+    @abstractmethod
     def upgrade(self, target: str) -> Outcome:
-        raise NotImplementedError
+        """Apply migrations up to `target`."""
 
+    @abstractmethod
     def downgrade(self, target: str) -> Outcome:
-        raise NotImplementedError
+        """Roll migrations back to `target`."""
 
     def change_models(self, edits: list[Edit]) -> None:
         self.models.write_text(replace_each(self.models.read_text(), edits))
