@@ -1,0 +1,87 @@
+"""The chapter's users and posts, put into a scratch database and read back by SQL, the same way
+for both tools (their tables have the same names)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+USERS = [
+    {"id": 1, "username": "mary", "email": "Mary@Mail.com", "password_hash": "hash-of-mary"},
+    {"id": 2, "username": "lucy", "email": "lucy@mail.com", "password_hash": "hash-of-lucy"},
+]
+POSTS = [
+    {"id": 1, "body": "This is my first post with Microblog!", "user_id": 1},
+    {"id": 2, "body": "A second post from mary", "user_id": 1},
+    {"id": 3, "body": "Hello from lucy", "user_id": 2},
+]
+TIMESTAMP = datetime(2026, 12, 1, 6, 0)
+
+user = sa.table(
+    "user", sa.column("id"), sa.column("username"), sa.column("email"), sa.column("password_hash")
+)
+
+
+def post_table(name: str = "post", body: str = "body") -> sa.TableClause:
+    return sa.table(name, sa.column("id"), sa.column(body), sa.column("user_id"))
+
+
+@dataclass
+class Facts:
+    """What a data check found: whether the data is what the change should leave (`kept`: the
+    chapter's rows and values all there, changed only as the scenario means), and what it saw."""
+
+    kept: bool
+    detail: str
+
+
+def seed(connection: sa.Connection) -> None:
+    connection.execute(sa.insert(user), USERS)
+    post = sa.table("post", *(sa.column(c) for c in ("id", "body", "timestamp", "user_id")))
+    connection.execute(sa.insert(post), [{**p, "timestamp": TIMESTAMP} for p in POSTS])
+    if connection.dialect.name == "postgresql":
+        # Rows inserted with their ids leave the sequences behind; a later insert would collide.
+        for table in ("user", "post"):
+            connection.execute(
+                sa.text(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), 10)")
+            )
+
+
+def seed_posts(connection: sa.Connection, count: int) -> None:
+    """`count` more posts by mary, in batches: a posts table of the size a scenario asks for."""
+    post = sa.table("post", *(sa.column(c) for c in ("body", "timestamp", "user_id")))
+    batch = 10_000
+    for start in range(0, count, batch):
+        rows = [
+            {"body": f"post {n}", "timestamp": TIMESTAMP, "user_id": 1}
+            for n in range(start, min(start + batch, count))
+        ]
+        connection.execute(sa.insert(post), rows)
+
+
+def bodies(connection: sa.Connection, table: str = "post", column: str = "body") -> Facts:
+    """Every post's text, in the table and column named."""
+    post = post_table(table, column)
+    found: dict[object, object] = {
+        id: body for id, body in connection.execute(sa.select(post.c.id, post.c[column]))
+    }
+    expected = {p["id"]: p["body"] for p in POSTS}
+    kept = sum(found.get(id) == body for id, body in expected.items())
+    return Facts(kept == len(expected), f"{kept}/{len(expected)} post texts in {table}.{column}")
+
+
+def password_hashes(connection: sa.Connection) -> Facts:
+    found: dict[object, object] = {
+        id: password_hash
+        for id, password_hash in connection.execute(sa.select(user.c.id, user.c.password_hash))
+    }
+    kept = sum(found.get(u["id"]) == u["password_hash"] for u in USERS)
+    return Facts(kept == len(USERS), f"{kept}/{len(USERS)} password hashes")
+
+
+def columns(connection: sa.Connection, table: str) -> set[str]:
+    return {column["name"] for column in sa.inspect(connection).get_columns(table)}
+
+
+def tables(connection: sa.Connection) -> set[str]:
+    return set(sa.inspect(connection).get_table_names())

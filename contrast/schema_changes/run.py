@@ -1,0 +1,196 @@
+"""Run a scenario with both tools: generate, apply, check, downgrade, check; as generated and as
+reviewed."""
+
+import shutil
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from contrast.schema_changes.copies import Copy, DjangoCopy, FlaskCopy, Outcome, replace_each
+from contrast.schema_changes.data import Facts, seed, seed_posts
+from contrast.schema_changes.databases import Backend, connected
+from contrast.schema_changes.scenarios import Scenario, Side
+from contrast.schema_changes.writer import Writer, WriterReport
+
+TOOLS = ("django", "flask")
+
+# Nothing listens there: offline mode only needs the dialect.
+OFFLINE_POSTGRESQL = "postgresql+psycopg://nobody@127.0.0.1:9/offline"
+
+
+@dataclass
+class Applied:
+    """One migration file applied to the chapter's data, then rolled back."""
+
+    file: str
+    sql: str
+    upgrade: Outcome
+    # Flask on SQLite, where batch mode refuses --sql (it must read the table from a live
+    # database): `flask db upgrade --sql` for PostgreSQL instead, which needs no server.
+    postgresql_sql: str | None = None
+    after_upgrade: Facts | None = None
+    upgrade_seconds: float = 0.0
+    writer: WriterReport | None = None  # scenarios under load: the writer during the upgrade
+    downgrade: Outcome | None = None
+    after_downgrade: Facts | None = None
+
+
+@dataclass
+class ToolRun:
+    """What one tool did with one scenario."""
+
+    tool: str
+    command: str
+    generate: Outcome
+    noinput: Outcome | None
+    generated: Applied
+    reviewed: Applied | None = None
+    conflict: Outcome | None = None  # parallel branches: the upgrade before the merge
+
+
+@dataclass
+class ScenarioRun:
+    scenario: Scenario
+    backend: str
+    tools: dict[str, ToolRun]
+
+
+class Workshop:
+    """The two template copies, made once, and the backend the scenarios run on."""
+
+    def __init__(self, database_url: str = "", posts: int = 2_000) -> None:
+        self.backend = Backend(database_url)
+        self.posts = posts  # the posts table's size for scenarios under load
+        self._folder = tempfile.TemporaryDirectory(prefix="schema-changes-copies-")
+        root = Path(self._folder.name)
+        self.templates: dict[str, Copy] = {
+            "django": DjangoCopy.template(root / "templates" / "django"),
+            "flask": FlaskCopy.template(root / "templates" / "flask"),
+        }
+
+    def close(self) -> None:
+        self._folder.cleanup()
+        self.backend.cleanup()
+
+    def run(self, scenario: Scenario) -> ScenarioRun:
+        """Both tools at once: each has its own copy and database, and each mostly waits for
+        its child processes."""
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            django, flask = pool.map(lambda tool: self._run_tool(scenario, tool), TOOLS)
+        return ScenarioRun(scenario, self.backend.vendor, {"django": django, "flask": flask})
+
+    def _fresh_copy(self, scenario: Scenario, tool: str) -> Copy:
+        template = self.templates[tool]
+        folder = Path(self._folder.name) / scenario.key / tool
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.copytree(template.folder, folder, ignore=shutil.ignore_patterns("*.db"))
+        copy = type(template)(folder, "")
+        copy.database_url = self._url(tool, django_form=tool == "django")
+        return copy
+
+    def _url(self, tool: str, django_form: bool) -> str:
+        # One scratch database per tool, emptied for each scenario: they run one at a time.
+        suffix = tool
+        return (
+            self.backend.django_url(suffix) if django_form else self.backend.sqlalchemy_url(suffix)
+        )
+
+    def _chapter_database(self, copy: Copy, scenario: Scenario) -> None:
+        """A new database at the chapter's schema, holding its users and posts (and for a
+        scenario under load, `posts` more). On SQLite the chapter's is kept and copied for the
+        next scenarios: the same file, made once."""
+        self._chapter_only(copy)
+        if scenario.under_load:
+            with connected(self._url(copy.tool, django_form=False)) as connection:
+                seed_posts(connection, self.posts)
+
+    def _chapter_only(self, copy: Copy) -> None:
+        snapshot = Path(self._folder.name) / f"chapter-{copy.tool}.db"
+        database = Path(self._url(copy.tool, django_form=True).removeprefix("sqlite:///"))
+        if self.backend.vendor == "sqlite" and snapshot.exists():
+            shutil.copyfile(snapshot, database)
+            return
+        self.backend.create(copy.tool)
+        upgraded = copy.upgrade(copy.chapter)
+        assert upgraded.ok, upgraded.stderr
+        with connected(self._url(copy.tool, django_form=False)) as connection:
+            seed(connection)
+        if self.backend.vendor == "sqlite":
+            shutil.copyfile(database, snapshot)
+
+    def _run_tool(self, scenario: Scenario, tool: str) -> ToolRun:
+        copy = self._fresh_copy(scenario, tool)
+        side: Side = getattr(scenario, tool)
+        self._chapter_database(copy, scenario)
+        conflict = self._branches(scenario, copy) if scenario.branches else None
+        copy.change_models(side.models)
+        noinput = None
+        if isinstance(copy, DjangoCopy) and side.answers is not None:
+            noinput = copy.make_migration_noinput(scenario.name)[1]
+        before = copy.migration_files()
+        if scenario.branches:
+            command, generate = copy.merge_heads(scenario.name, scenario.message)
+        else:
+            command, generate = copy.make_migration(
+                scenario.name, scenario.message, empty=side.empty, answers=side.answers
+            )
+        assert generate.ok, generate.stderr or generate.stdout
+        (path,) = copy.migration_files() - before
+        run = ToolRun(tool, command, generate, noinput, self._apply(scenario, copy, path))
+        run.conflict = conflict
+        if side.review and side.review_on in (None, self.backend.vendor):
+            self._chapter_database(copy, scenario)
+            path.write_text(replace_each(path.read_text(), side.review))
+            run.reviewed = self._apply(scenario, copy, path)
+        return run
+
+    def _branches(self, scenario: Scenario, copy: Copy) -> Outcome:
+        """Two developers' migrations, each made from the chapter's models alone (the first is
+        set aside while the second is generated, as if on another machine), then both in the
+        tree and both model changes in models.py: what a merge of two branches leaves. Returns
+        the upgrade that refuses to run them."""
+        chapter_models = copy.models.read_text()
+        aside = copy.folder / "other-branch"
+        aside.mkdir()
+        for branch in scenario.branches:
+            copy.models.write_text(chapter_models)
+            copy.change_models(getattr(branch, copy.tool))
+            before = copy.migration_files()
+            made = copy.make_migration(branch.name, branch.message)[1]
+            assert made.ok, made.stderr or made.stdout
+            for path in copy.migration_files() - before:
+                path.rename(aside / path.name)
+        for path in aside.iterdir():
+            path.rename(copy.migrations / path.name)
+        copy.models.write_text(chapter_models)
+        for branch in scenario.branches:
+            copy.change_models(getattr(branch, copy.tool))
+        return copy.upgrade()
+
+    def _apply(self, scenario: Scenario, copy: Copy, path: Path) -> Applied:
+        sql = copy.sql(copy.revision_of(path))
+        url = self._url(copy.tool, django_form=False)
+        writer = Writer(url) if scenario.under_load else None
+        if writer:
+            writer.start()
+        started = time.monotonic()
+        applied = Applied(path.read_text(), sql.stdout if sql.ok else sql.error, copy.upgrade())
+        applied.upgrade_seconds = time.monotonic() - started
+        if writer:
+            applied.writer = writer.stop()
+        if isinstance(copy, FlaskCopy) and self.backend.vendor == "sqlite":
+            offline = copy.offline_sql(copy.revision_of(path), OFFLINE_POSTGRESQL)
+            applied.postgresql_sql = offline.stdout if offline.ok else offline.error
+        if not applied.upgrade.ok:
+            return applied
+        with connected(url) as connection:
+            if scenario.after_upgrade:
+                scenario.after_upgrade(connection)
+            applied.after_upgrade = scenario.check_upgraded(connection)
+        applied.downgrade = copy.downgrade(copy.chapter)
+        if applied.downgrade.ok:
+            with connected(url) as connection:
+                applied.after_downgrade = scenario.check_downgraded(connection)
+        return applied

@@ -1,0 +1,528 @@
+"""The schema changes, in the issue's order of risk: each says how the models change on both
+sides, what to answer Django, the review edit (if the generated file needs one) and how to check
+the chapter's data after the upgrade and after the downgrade."""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from contrast.schema_changes.copies import Edit
+from contrast.schema_changes.data import (
+    TIMESTAMP,
+    USERS,
+    Facts,
+    bodies,
+    columns,
+    password_hashes,
+    tables,
+    user,
+)
+
+Check = Callable[[sa.Connection], Facts]
+
+
+@dataclass
+class Side:
+    """One tool's half of a scenario."""
+
+    models: list[Edit]  # (old, new) edits to the copy's models.py
+    answers: str | None = None  # Django: what to type at makemigrations' questions
+    review: list[Edit] = field(default_factory=list)  # edits to the generated file
+    review_on: str | None = None  # the only backend the review edit is for (None: all)
+    empty: bool = False  # an empty script to fill in (a data migration): nothing to detect
+
+
+@dataclass
+class Branch:
+    """One developer's model change, made in parallel with another's (scenario h)."""
+
+    name: str
+    message: str
+    django: list[Edit]
+    flask: list[Edit]
+
+
+@dataclass
+class Scenario:
+    key: str
+    title: str
+    name: str  # the migration's name: makemigrations -n, and the Alembic revision id
+    message: str  # flask db migrate -m
+    django: Side
+    flask: Side
+    check_upgraded: Check
+    check_downgraded: Check
+    after_upgrade: Callable[[sa.Connection], None] | None = None
+    branches: list[Branch] = field(default_factory=list)  # made in parallel, then merged
+    under_load: bool = False  # a big posts table, and a writer inserting while it upgrades
+
+
+# The chapter's models, as the two copies spell them.
+FLASK_BODY = "    body: so.Mapped[str] = so.mapped_column(sa.String(140))\n"
+DJANGO_BODY = "    body = models.CharField(max_length=140)\n"
+
+
+def _rename_column_upgraded(connection: sa.Connection) -> Facts:
+    return bodies(connection, column="text")
+
+
+def _rename_table_upgraded(connection: sa.Connection) -> Facts:
+    if "entry" not in tables(connection):
+        return Facts(False, "no table entry")
+    return bodies(connection, table="entry")
+
+
+RENAME_COLUMN = Scenario(
+    key="c1",
+    title="rename a column: post.body to post.text",
+    name="rename_body_to_text",
+    message="rename body to text",
+    django=Side(
+        models=[(DJANGO_BODY, DJANGO_BODY.replace("body", "text"))],
+        answers="y\n",
+    ),
+    flask=Side(
+        models=[
+            (FLASK_BODY, FLASK_BODY.replace("body", "text")),
+            ("{self.body}", "{self.text}"),
+        ],
+        review=[
+            (
+                "        batch_op.add_column(sa.Column('text', sa.String(length=140), nullable=False))\n"
+                "        batch_op.drop_column('body')\n",
+                "        batch_op.alter_column('body', new_column_name='text',\n"
+                "               existing_type=sa.String(length=140), existing_nullable=False)\n",
+            ),
+            (
+                re.compile(
+                    r"        batch_op\.add_column\(sa\.Column\('body', .*, nullable=False\)\)\n"
+                    r"        batch_op\.drop_column\('text'\)\n"
+                ),
+                "        batch_op.alter_column('text', new_column_name='body',\n"
+                "               existing_type=sa.String(length=140), existing_nullable=False)\n",
+            ),
+        ],
+    ),
+    check_upgraded=_rename_column_upgraded,
+    check_downgraded=bodies,
+)
+
+RENAME_TABLE = Scenario(
+    key="c2",
+    title="rename a table: post to entry",
+    name="rename_post_to_entry",
+    message="rename post to entry",
+    django=Side(models=[('db_table = "post"', 'db_table = "entry"')]),
+    flask=Side(
+        models=[
+            ("class Post(db.Model):\n", 'class Post(db.Model):\n    __tablename__ = "entry"\n\n')
+        ],
+        review=[
+            (
+                re.compile(
+                    r"    op\.create_table\('entry',.*?    op\.drop_table\('post'\)\n", re.S
+                ),
+                "    op.rename_table('post', 'entry')\n"
+                "    with op.batch_alter_table('entry', schema=None) as batch_op:\n"
+                "        batch_op.create_index(batch_op.f('ix_entry_timestamp'), ['timestamp'], unique=False)\n"
+                "        batch_op.create_index(batch_op.f('ix_entry_user_id'), ['user_id'], unique=False)\n"
+                "        batch_op.drop_index('ix_post_timestamp')\n"
+                "        batch_op.drop_index('ix_post_user_id')\n",
+            ),
+            (
+                re.compile(
+                    r"    op\.create_table\('post',.*?    op\.drop_table\('entry'\)\n", re.S
+                ),
+                "    op.rename_table('entry', 'post')\n"
+                "    with op.batch_alter_table('post', schema=None) as batch_op:\n"
+                "        batch_op.create_index(batch_op.f('ix_post_timestamp'), ['timestamp'], unique=False)\n"
+                "        batch_op.create_index(batch_op.f('ix_post_user_id'), ['user_id'], unique=False)\n"
+                "        batch_op.drop_index('ix_entry_timestamp')\n"
+                "        batch_op.drop_index('ix_entry_user_id')\n",
+            ),
+        ],
+    ),
+    check_upgraded=_rename_table_upgraded,
+    check_downgraded=bodies,
+)
+
+
+def _columns_added(connection: sa.Connection) -> Facts:
+    rows: list[tuple[str | None, datetime | None]] = [
+        (about_me, last_seen)
+        for about_me, last_seen in connection.execute(
+            sa.select(sa.column("about_me"), sa.column("last_seen")).select_from(user)
+        )
+    ]
+    filled = sum(about_me is not None and last_seen is not None for about_me, last_seen in rows)
+    return Facts(
+        filled == len(USERS),
+        f"{len(rows)}/{len(USERS)} users, about_me and last_seen set in {filled}",
+    )
+
+
+def _users_without_added_columns(connection: sa.Connection) -> Facts:
+    count = connection.execute(sa.select(sa.func.count()).select_from(user)).scalar_one()
+    gone = not {"about_me", "last_seen"} & columns(connection, "user")
+    return Facts(count == len(USERS) and gone, f"{count}/{len(USERS)} users, columns gone: {gone}")
+
+
+ADD_NOT_NULL_COLUMNS = Scenario(
+    key="b",
+    title="add NOT NULL columns to users with rows: about_me, last_seen",
+    name="about_me_and_last_seen",
+    message="about me and last seen",
+    django=Side(
+        models=[
+            (
+                "    password_hash = models.CharField(max_length=256, null=True)\n",
+                "    password_hash = models.CharField(max_length=256, null=True)\n"
+                "    about_me = models.CharField(max_length=140)\n"
+                "    last_seen = models.DateTimeField(default=timezone.now)\n",
+            )
+        ],
+        answers="1\n''\n",
+    ),
+    flask=Side(
+        models=[
+            (
+                "    password_hash: so.Mapped[str | None] = so.mapped_column(sa.String(256))\n",
+                "    password_hash: so.Mapped[str | None] = so.mapped_column(sa.String(256))\n"
+                "    about_me: so.Mapped[str] = so.mapped_column(sa.String(140))\n"
+                "    last_seen: so.Mapped[datetime] = so.mapped_column(\n"
+                "        default=lambda: datetime.now(UTC)\n"
+                "    )\n",
+            )
+        ],
+        review=[
+            (
+                "        batch_op.add_column(sa.Column('about_me', sa.String(length=140), nullable=False))\n"
+                "        batch_op.add_column(sa.Column('last_seen', sa.DateTime(), nullable=False))\n",
+                "        batch_op.add_column(sa.Column('about_me', sa.String(length=140), nullable=False, server_default=''))\n"
+                "        batch_op.add_column(sa.Column('last_seen', sa.DateTime(), nullable=True))\n"
+                "\n"
+                "    # The users already there were last seen now (Django's one-off default does the same).\n"
+                "    op.execute(sa.table('user', sa.column('last_seen')).update().values(last_seen=sa.func.now()))\n"
+                "    with op.batch_alter_table('user', schema=None) as batch_op:\n"
+                "        batch_op.alter_column('last_seen', existing_type=sa.DateTime(), nullable=False)\n",
+            )
+        ],
+    ),
+    check_upgraded=_columns_added,
+    check_downgraded=_users_without_added_columns,
+)
+
+
+def _no_password_hash(connection: sa.Connection) -> Facts:
+    count = connection.execute(sa.select(sa.func.count()).select_from(user)).scalar_one()
+    gone = "password_hash" not in columns(connection, "user")
+    return Facts(count == len(USERS) and gone, f"{count}/{len(USERS)} users, column gone: {gone}")
+
+
+DROP_COLUMN = Scenario(
+    key="g",
+    title="drop a column: user.password_hash",
+    name="drop_password_hash",
+    message="drop password hash",
+    django=Side(models=[("    password_hash = models.CharField(max_length=256, null=True)\n", "")]),
+    flask=Side(
+        models=[
+            ("    password_hash: so.Mapped[str | None] = so.mapped_column(sa.String(256))\n", "")
+        ]
+    ),
+    check_upgraded=_no_password_hash,
+    check_downgraded=password_hashes,
+)
+
+LONG_POST = "x" * 200
+
+
+def _write_long_post(connection: sa.Connection) -> None:
+    post = sa.table("post", *(sa.column(c) for c in ("id", "body", "timestamp", "user_id")))
+    connection.execute(sa.insert(post).values(id=4, body=LONG_POST, timestamp=TIMESTAMP, user_id=1))
+
+
+def _widened(connection: sa.Connection) -> Facts:
+    kept = bodies(connection)
+    body = connection.execute(sa.text("SELECT body FROM post WHERE id = 4")).scalar_one()
+    return Facts(kept.kept and body == LONG_POST, f"{kept.detail}, a 200-character post fits")
+
+
+def _narrowed(connection: sa.Connection) -> Facts:
+    kept = bodies(connection)
+    body = connection.execute(sa.text("SELECT body FROM post WHERE id = 4")).scalar_one()
+    return Facts(kept.kept, f"{kept.detail}, the 200-character post now {len(body)} characters")
+
+
+WIDEN_COLUMN = Scenario(
+    key="d",
+    title="widen a column: post.body from 140 to 280 characters",
+    name="body_280",
+    message="body 280",
+    django=Side(models=[(DJANGO_BODY, DJANGO_BODY.replace("140", "280"))]),
+    flask=Side(models=[(FLASK_BODY, FLASK_BODY.replace("140", "280"))]),
+    check_upgraded=_widened,
+    check_downgraded=_narrowed,
+    after_upgrade=_write_long_post,
+)
+
+
+def _emails(connection: sa.Connection) -> list[str]:
+    return list(connection.execute(sa.select(user.c.email).order_by(user.c.id)).scalars())
+
+
+def _emails_lowercased(connection: sa.Connection) -> Facts:
+    emails = _emails(connection)
+    return Facts(emails == [str(u["email"]).lower() for u in USERS], f"emails: {emails}")
+
+
+def _emails_as_before(connection: sa.Connection) -> Facts:
+    emails = _emails(connection)
+    return Facts(emails == [u["email"] for u in USERS], f"emails: {emails}")
+
+
+DATA_MIGRATION = Scenario(
+    key="e",
+    title="a data migration and its reverse: lower-case every email",
+    name="lowercase_emails",
+    message="lowercase emails",
+    django=Side(
+        models=[],
+        empty=True,
+        review=[
+            (
+                "from django.db import migrations\n",
+                "from django.db import migrations\n"
+                "from django.db.models.functions import Lower\n"
+                "\n"
+                "\n"
+                "def lowercase_emails(apps, schema_editor):\n"
+                '    User = apps.get_model("blog", "User")\n'
+                '    User.objects.update(email=Lower("email"))\n',
+            ),
+            (
+                "    operations = [\n    ]\n",
+                "    operations = [\n"
+                "        # The old case is gone: going back leaves the emails as they are.\n"
+                "        migrations.RunPython(lowercase_emails, migrations.RunPython.noop),\n"
+                "    ]\n",
+            ),
+        ],
+    ),
+    flask=Side(
+        models=[],
+        empty=True,
+        review=[
+            (
+                "def upgrade():\n    pass\n",
+                "def upgrade():\n"
+                "    user = sa.table('user', sa.column('email'))\n"
+                "    op.execute(user.update().values(email=sa.func.lower(user.c.email)))\n",
+            ),
+            (
+                "def downgrade():\n    pass\n",
+                "def downgrade():\n"
+                "    # The old case is gone: going back leaves the emails as they are.\n"
+                "    pass\n",
+            ),
+        ],
+    ),
+    check_upgraded=_emails_lowercased,
+    check_downgraded=_emails_as_before,
+)
+
+
+def _followers_table(connection: sa.Connection) -> Facts:
+    count = connection.execute(sa.select(sa.func.count()).select_from(user)).scalar_one()
+    found = "followers" in tables(connection)
+    return Facts(found and count == len(USERS), f"{count}/{len(USERS)} users, followers: {found}")
+
+
+def _no_followers_table(connection: sa.Connection) -> Facts:
+    count = connection.execute(sa.select(sa.func.count()).select_from(user)).scalar_one()
+    gone = "followers" not in tables(connection)
+    return Facts(
+        gone and count == len(USERS), f"{count}/{len(USERS)} users, followers gone: {gone}"
+    )
+
+
+ADD_TABLE = Scenario(
+    key="a",
+    title="add a table: the tutorial's followers",
+    name="followers",
+    message="followers",
+    django=Side(
+        models=[
+            (
+                "    password_hash = models.CharField(max_length=256, null=True)\n",
+                "    password_hash = models.CharField(max_length=256, null=True)\n"
+                "    following = models.ManyToManyField(\n"
+                '        "self", symmetrical=False, related_name="followers", db_table="followers"\n'
+                "    )\n",
+            )
+        ]
+    ),
+    flask=Side(
+        models=[
+            (
+                "class User(db.Model):\n",
+                "followers = sa.Table(\n"
+                '    "followers",\n'
+                "    db.metadata,\n"
+                '    sa.Column("follower_id", sa.Integer, sa.ForeignKey("user.id"), primary_key=True),\n'
+                '    sa.Column("followed_id", sa.Integer, sa.ForeignKey("user.id"), primary_key=True),\n'
+                ")\n"
+                "\n"
+                "\n"
+                "class User(db.Model):\n",
+            )
+        ]
+    ),
+    check_upgraded=_followers_table,
+    check_downgraded=_no_followers_table,
+)
+
+DJANGO_PASSWORD = "    password_hash = models.CharField(max_length=256, null=True)\n"
+FLASK_PASSWORD = "    password_hash: so.Mapped[str | None] = so.mapped_column(sa.String(256))\n"
+
+
+def _both_branches(connection: sa.Connection) -> Facts:
+    count = connection.execute(sa.select(sa.func.count()).select_from(user)).scalar_one()
+    added = {"about_me", "last_seen"} <= columns(connection, "user")
+    return Facts(
+        added and count == len(USERS), f"{count}/{len(USERS)} users, both columns: {added}"
+    )
+
+
+PARALLEL_BRANCHES = Scenario(
+    key="h",
+    title="two branches of migrations made in parallel, then merged",
+    name="merge",
+    message="merge",
+    django=Side(models=[]),
+    flask=Side(models=[]),
+    branches=[
+        Branch(
+            "about_me",
+            "about me",
+            django=[
+                (
+                    DJANGO_PASSWORD,
+                    DJANGO_PASSWORD
+                    + "    about_me = models.CharField(max_length=140, null=True)\n",
+                )
+            ],
+            flask=[
+                (
+                    FLASK_PASSWORD,
+                    FLASK_PASSWORD
+                    + "    about_me: so.Mapped[str | None] = so.mapped_column(sa.String(140))\n",
+                )
+            ],
+        ),
+        Branch(
+            "last_seen",
+            "last seen",
+            django=[
+                (
+                    DJANGO_PASSWORD,
+                    DJANGO_PASSWORD + "    last_seen = models.DateTimeField(null=True)\n",
+                )
+            ],
+            flask=[
+                (FLASK_PASSWORD, FLASK_PASSWORD + "    last_seen: so.Mapped[datetime | None]\n")
+            ],
+        ),
+    ],
+    check_upgraded=_both_branches,
+    check_downgraded=_users_without_added_columns,
+)
+
+INDEX_NAME = "post_user_timestamp_idx"
+
+
+def _indexed(connection: sa.Connection) -> Facts:
+    found = INDEX_NAME in {index["name"] for index in sa.inspect(connection).get_indexes("post")}
+    kept = bodies(connection)
+    return Facts(found and kept.kept, f"{kept.detail}, index: {found}")
+
+
+def _not_indexed(connection: sa.Connection) -> Facts:
+    gone = INDEX_NAME not in {index["name"] for index in sa.inspect(connection).get_indexes("post")}
+    kept = bodies(connection)
+    return Facts(gone and kept.kept, f"{kept.detail}, index gone: {gone}")
+
+
+INDEX_UNDER_LOAD = Scenario(
+    key="f",
+    title="add an index to a big posts table while a writer keeps writing",
+    name="post_user_timestamp_index",
+    message="post user timestamp index",
+    django=Side(
+        models=[
+            (
+                '        db_table = "post"\n',
+                '        db_table = "post"\n'
+                "        indexes = [\n"
+                f'            models.Index(fields=["author", "timestamp"], name="{INDEX_NAME}"),\n'
+                "        ]\n",
+            )
+        ],
+        review=[
+            (
+                "from django.db import migrations, models\n",
+                "from django.contrib.postgres.operations import AddIndexConcurrently\n"
+                "from django.db import migrations, models\n",
+            ),
+            (
+                "class Migration(migrations.Migration):\n",
+                "class Migration(migrations.Migration):\n"
+                "    # CREATE INDEX CONCURRENTLY cannot run inside a transaction.\n"
+                "    atomic = False\n",
+            ),
+            ("migrations.AddIndex(", "AddIndexConcurrently("),
+        ],
+        review_on="postgresql",
+    ),
+    flask=Side(
+        models=[
+            (
+                "class Post(db.Model):\n",
+                "class Post(db.Model):\n"
+                f'    __table_args__ = (sa.Index("{INDEX_NAME}", "user_id", "timestamp"),)\n\n',
+            )
+        ],
+        review=[
+            (
+                re.compile(
+                    r"    with op\.batch_alter_table\('post', schema=None\) as batch_op:\n"
+                    r"        batch_op\.create_index\((.*?), unique=False\)\n"
+                ),
+                "    # CREATE INDEX CONCURRENTLY cannot run inside a transaction.\n"
+                "    with op.get_context().autocommit_block():\n"
+                f"        op.create_index('{INDEX_NAME}', 'post', ['user_id', 'timestamp'], unique=False,\n"
+                "                        postgresql_concurrently=True)\n",
+            )
+        ],
+        review_on="postgresql",
+    ),
+    check_upgraded=_indexed,
+    check_downgraded=_not_indexed,
+    under_load=True,
+)
+
+# In the order of the guide: the changes that lose data or fail on rows first.
+SCENARIOS = [
+    RENAME_COLUMN,
+    RENAME_TABLE,
+    ADD_NOT_NULL_COLUMNS,
+    DROP_COLUMN,
+    WIDEN_COLUMN,
+    DATA_MIGRATION,
+    ADD_TABLE,
+    PARALLEL_BRANCHES,
+    INDEX_UNDER_LOAD,
+]

@@ -1,0 +1,64 @@
+"""A writer that keeps inserting posts while a migration runs, and what it went through."""
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from contrast.schema_changes.data import TIMESTAMP, post_table
+
+# The issue's pace: a post every 50 ms, as a busy site's users write them.
+INTERVAL = 0.05
+
+
+@dataclass
+class WriterReport:
+    inserted: int = 0
+    worst_stall: float = 0.0  # seconds, the slowest insert
+    failures: list[str] = field(default_factory=list)
+
+
+class Writer(threading.Thread):
+    """Inserts a post every INTERVAL seconds into the database `url` (SQLAlchemy's form), each in
+    its own transaction, until stopped."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        # SQLite: wait for the migration's lock (as the project's own settings do) instead of
+        # failing at once with "database is locked".
+        connect_args = {"timeout": 60} if url.startswith("sqlite") else {}
+        self.engine = sa.create_engine(url, connect_args=connect_args)
+        self.report = WriterReport()
+        self._stopping = threading.Event()
+
+    def run(self) -> None:
+        post = sa.table("post", *(sa.column(c) for c in ("body", "timestamp", "user_id")))
+        while not self._stopping.is_set():
+            started = time.monotonic()
+            try:
+                with self.engine.begin() as connection:
+                    connection.execute(
+                        sa.insert(post).values(
+                            body="written during", timestamp=TIMESTAMP, user_id=1
+                        )
+                    )
+                self.report.inserted += 1
+            except sa.exc.DBAPIError as exc:
+                self.report.failures.append(str(exc.orig))
+            took = time.monotonic() - started
+            self.report.worst_stall = max(self.report.worst_stall, took)
+            self._stopping.wait(max(0.0, INTERVAL - took))
+
+    def stop(self) -> WriterReport:
+        self._stopping.set()
+        self.join()
+        self.engine.dispose()
+        return self.report
+
+
+def written_during(connection: sa.Connection) -> int:
+    post = post_table()
+    return connection.execute(
+        sa.select(sa.func.count()).select_from(post).where(post.c.body == "written during")
+    ).scalar_one()

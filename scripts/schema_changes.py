@@ -1,0 +1,61 @@
+"""The chapter's migration workflow on a database in use, with both tools (docs/schema-changes.md).
+
+    python scripts/schema_changes.py                       # every scenario, on SQLite
+    python scripts/schema_changes.py --database-url URL    # on the server URL names (Django's
+                                                           # form); scratch databases <name>_django
+                                                           # and <name>_flask are made there
+    python scripts/schema_changes.py --only c1 b           # some scenarios
+    python scripts/schema_changes.py --posts 1000000       # scenario f on a million posts
+    python scripts/schema_changes.py --update-doc          # rewrite the guide's generated blocks
+
+Prints one line per scenario, tool and migration file (as generated, then as reviewed): whether the
+upgrade and downgrade ran, and whether the chapter's users and posts survived each.
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from contrast.schema_changes.report import blocks, table, update_guide  # noqa: E402
+from contrast.schema_changes.run import Workshop  # noqa: E402
+from contrast.schema_changes.scenarios import SCENARIOS  # noqa: E402
+
+GUIDE = Path(__file__).resolve().parent.parent / "docs" / "schema-changes.md"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default="", help="a PostgreSQL or MariaDB server")
+    parser.add_argument("--only", nargs="*", help="scenario keys (c1 c2 b g d e a h f)")
+    parser.add_argument(
+        "--posts", type=int, default=100_000, help="posts table size for scenario f (index)"
+    )
+    parser.add_argument("--update-doc", action="store_true", help="rewrite the guide's blocks")
+    options = parser.parse_args()
+
+    started = time.monotonic()
+    workshop = Workshop(options.database_url, posts=options.posts)
+    try:
+        runs = []
+        for scenario in SCENARIOS:
+            if options.only and scenario.key not in options.only:
+                continue
+            print(f"{scenario.key}: {scenario.title} ...", flush=True)
+            runs.append(workshop.run(scenario))
+    finally:
+        workshop.close()
+    print()
+    print(table(runs))
+    if options.update_doc:
+        generated = {key: text for run in runs for key, text in blocks(run).items()}
+        GUIDE.write_text(update_guide(GUIDE.read_text(), generated))
+        print(f"rewrote the generated blocks of {GUIDE}")
+    elapsed = time.monotonic() - started
+    print(f"\n{len(runs)} scenarios on {workshop.backend.vendor} in {elapsed:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
