@@ -169,7 +169,7 @@ test-newest: $(STAMP) browser
 # bench: 10,000 and 1,000,000 posts, tens of minutes; bench-quick: 10,000 posts, then pages at
 # 1,000 and 10,000, a minute. Both fail on a schema mismatch, a trigram table that misses a
 # post, a read that takes more than one query, a page that is not 200, or a page whose query
-# count changes with size; timings are printed, not judged.
+# count grows with size; timings are printed, not judged.
 .PHONY: bench bench-quick
 bench: $(STAMP) mysql-driver services mroonga
 	$(PY) -m benchmarks

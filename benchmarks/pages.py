@@ -2,9 +2,12 @@
 
 Every page a reader or an editor can reach, at each table size, on each backend: the median time
 of several renders through Django's test client, its number of queries, and the EXPLAIN of each
-query it runs on the posts table. Exits 1 when a page answers anything but 200 or runs a
-different number of queries at different sizes; times are printed, never judged (a shared
-machine is too noisy to fail on them). `--explain FILE` writes every plan to FILE.
+query it runs on the posts table. Exits 1 when a page answers anything but 200 or runs more
+queries at a larger size; times are printed, never judged (a shared machine is too noisy to fail
+on them). `--explain FILE` writes every plan to FILE. Fewer queries at a larger size are a plan
+chosen by the data, not a cost that grows: MariaDB's search skips its N-gram lookup for a word in
+one sampled post in ten, and a word in 19 % of the posts counts as common only once the table
+holds the 500 matches that take (blog/search.py).
 
 Each backend runs in a child process of its own (Django's settings are per process), on a
 database made for the run: a temporary SQLite file, `microblog_bench` on PostgreSQL and MariaDB
@@ -13,6 +16,7 @@ database made for the run: a temporary SQLite file, `microblog_bench` on Postgre
 
 import argparse
 import io
+import itertools
 import json
 import os
 import statistics
@@ -225,14 +229,15 @@ def report(
         print("|---|---|---|---|---|---|")
         for name, first in results[small]["pages"].items():
             last = results[large]["pages"][name]
-            counts = {results[size]["pages"][name]["queries"] for size in args.sizes}
+            by_size = [results[size]["pages"][name]["queries"] for size in sorted(args.sizes)]
+            counts = set(by_size)
             print(
                 f"| {name} | {first['ms']:.1f} ms | {last['ms']:.1f} ms | "
                 f"{last['ms'] / first['ms']:.2f}× | {'/'.join(map(str, sorted(counts)))} "
                 f"| {last['found']} |"
             )
-            if len(counts) > 1:
-                failures.append(f"{backend} {name}: {sorted(counts)} queries at different sizes")
+            if any(larger > smaller for smaller, larger in itertools.pairwise(by_size)):
+                failures.append(f"{backend} {name}: {by_size} queries as the table grows")
             for size in args.sizes:
                 page = results[size]["pages"][name]
                 if page["status"] != 200:
@@ -269,7 +274,7 @@ def main() -> None:
     if failures:
         print("\nFAILED:\n" + "\n".join(failures))
         sys.exit(1)
-    print("\nEvery page answered 200, with the same number of queries at every size.")
+    print("\nEvery page answered 200, with no more queries at a larger size.")
 
 
 if __name__ == "__main__":
