@@ -35,6 +35,11 @@ def mroonga():
         if os.environ.get("CI"):
             pytest.fail(f"{message}, but CI must test MariaDB's search index")
         pytest.skip(f"SKIPPED, NOT TESTED: {message}")
+    # Start from an empty table: it keeps what earlier tests wrote (Mroonga ignores ROLLBACK,
+    # and the flush after a transactional test empties blog_post with TRUNCATE, which fires no
+    # trigger), while the posts' ids start again from 1.
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {NGRAM_TABLE}")
 
 
 def found(client, words):

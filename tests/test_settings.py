@@ -76,7 +76,7 @@ def test_mariadb_speaks_utf8mb4_in_strict_mode():
     options = database_from_url("mysql://root@127.0.0.1/microblog", BASE_DIR)["OPTIONS"]
 
     assert options["charset"] == "utf8mb4"
-    assert "STRICT_TRANS_TABLES" in options["init_command"]
+    assert "STRICT_ALL_TABLES" in options["init_command"]
 
 
 @pytest.mark.parametrize(
