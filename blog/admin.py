@@ -121,8 +121,9 @@ def round_to_two_digits(number: int) -> int:
 class AutocompleteSelectOfValidIds(AutocompleteSelect):
     """Django's search-box widget for a foreign key, minus a 500. To show the chosen user it
     looks up the form's value, which comes straight from the request (`?author=:` prefills the
-    add form, and a refused POST shows its values again); a value that is no id at all made
-    that lookup raise. Such a value now shows as nothing chosen, and the form says why."""
+    add form, and a refused POST shows its values again); a value that is no id at all, or one
+    past the column's range (2**63), made that lookup raise. Such a value now shows as nothing
+    chosen, and the form says why."""
 
     def optgroups(
         self, name: str, value: Sequence[str], attr: dict[str, Any] | None = None
@@ -130,8 +131,10 @@ class AutocompleteSelectOfValidIds(AutocompleteSelect):
         return super().optgroups(name, [v for v in value if self.holds(v)], attr)
 
     def holds(self, value: str) -> bool:
+        id_field = self.field.target_field
         try:
-            self.field.target_field.to_python(value)
+            # The validators hold the database's integer range for the id column.
+            id_field.run_validators(id_field.to_python(value))
         except ValidationError:
             return False
         return True
