@@ -126,6 +126,10 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Django's database sessions, except that a database failing under a session's save is a 503,
+# not a 400 that says the session was deleted (microblog/sessions.py).
+SESSION_ENGINE = "microblog.sessions"
+
 ROOT_URLCONF = "microblog.urls"
 WSGI_APPLICATION = "microblog.wsgi.application"
 

@@ -4,6 +4,8 @@ sorry, and a database that cannot be reached is a 503 with Retry-After, not a 50
 import json
 
 import pytest
+from django.contrib.sessions.models import Session
+from django.db import OperationalError, connection
 from django.test import Client
 
 from tests.child_process import run_python
@@ -63,6 +65,40 @@ def test_a_lost_database_is_a_503_with_retry_after(failing_site):
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
     assert "cannot reach its database" in response.content.decode()
+
+
+def fail_session_updates(execute, sql, params, many, context):
+    """The database lost just as the session is saved (the view's own work already done)."""
+    if sql.lstrip().upper().startswith("UPDATE") and "django_session" in sql:
+        raise OperationalError("server closed the connection unexpectedly")
+    return execute(sql, params, many, context)
+
+
+def test_a_database_lost_while_the_session_is_saved_is_a_503_not_a_deleted_session(
+    failing_site, admin_user
+):
+    failing_site.force_login(admin_user)
+
+    with connection.execute_wrapper(fail_session_updates):
+        response = failing_site.get("/change-the-session/")
+
+    # Django's own store would say 400, "the session was deleted before the request completed".
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+
+
+def test_a_session_deleted_during_the_request_is_still_a_400(failing_site, admin_user):
+    failing_site.force_login(admin_user)
+
+    def log_out_elsewhere(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith("UPDATE") and "django_session" in sql:
+            Session.objects.all().delete()  # another tab logged out meanwhile
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(log_out_elsewhere):
+        response = failing_site.get("/change-the-session/")
+
+    assert response.status_code == 400
 
 
 # Served in a production child process whose database is not there at all.
