@@ -110,8 +110,9 @@ patroni:
 # The primary lost under load (docs/scale-out.md, "When the primary fails"): a Patroni cluster of
 # two PostgreSQL servers, the app under gunicorn, readers and writers over HTTP, the leader killed.
 # failover-drill: 3 rounds of each case (leader lost, postmaster lost, switchover), about 5
-# minutes; failover-drill-quick: one shorter round, about 2 minutes, for CI. Both fail on a lost or
-# duplicated post, a failed public read, or an old leader not streaming again within 60 s.
+# minutes; failover-drill-quick: one shorter round of each, about 3 minutes, for CI. Both fail on
+# a lost or duplicated post, a failed public read, or an old leader not streaming again within
+# 60 s.
 .PHONY: failover-drill failover-drill-quick
 failover-drill: $(STAMP) patroni
 	$(PY) scripts/failover_drill.py

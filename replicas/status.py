@@ -60,6 +60,8 @@ class Status:
 
 
 _statuses: dict[str, Status] = {}
+# When the primary's last check failed after one that passed (time.monotonic()).
+_primary_failed_at = float("-inf")
 # Re-entrant: checking a replica may check the primary (is this read-only mode?).
 _lock = threading.RLock()
 
@@ -98,19 +100,28 @@ def written_to_a_standby(exception: BaseException | None) -> bool:
 
 
 def usable_now(alias: str) -> bool:
-    status = _statuses.get(alias)
-    now = time.monotonic()
-    wait = (
-        settings.REPLICA_CHECK_SECONDS
-        if alias == DEFAULT_DB_ALIAS or (status and status.ok)
-        else settings.REPLICA_RETRY_SECONDS
-    )
-    if status is None or now - status.checked_at >= wait:
+    if _stale(alias, _statuses.get(alias)):
         with _lock:  # one thread checks; others (threaded servers) use the last answer
             status = _statuses.get(alias)
-            if status is None or now - status.checked_at >= wait:
+            if _stale(alias, status):
                 status = check(alias)
-    return status.ok
+    return _statuses[alias].ok
+
+
+def _stale(alias: str, status: Status | None) -> bool:
+    if status is None:
+        return True
+    if alias != DEFAULT_DB_ALIAS and not status.ok and status.checked_at < _primary_failed_at:
+        # Skipped while the primary answered, as lagging behind it: with the primary gone, a
+        # standby that has replayed all it received may serve the reads (read-only), so it is
+        # asked again now, not after REPLICA_RETRY_SECONDS.
+        return True
+    wait = (
+        settings.REPLICA_CHECK_SECONDS
+        if alias == DEFAULT_DB_ALIAS or status.ok
+        else settings.REPLICA_RETRY_SECONDS
+    )
+    return time.monotonic() - status.checked_at >= wait
 
 
 def check(alias: str) -> Status:
@@ -155,8 +166,11 @@ def check(alias: str) -> Status:
 
 
 def _remember(alias: str, status: Status, reason: str) -> None:
+    global _primary_failed_at
     previous = _statuses.get(alias)
     _statuses[alias] = status
+    if alias == DEFAULT_DB_ALIAS and not status.ok and (previous is None or previous.ok):
+        _primary_failed_at = status.checked_at
     if (previous is None and status.ok) or (previous and previous.ok == status.ok):
         return
     if alias == DEFAULT_DB_ALIAS:

@@ -5,6 +5,7 @@ and a connection held to a leader that was demoted is dropped on its first refus
 
 import json
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from datetime import UTC, datetime
@@ -16,7 +17,14 @@ import pytest
 from tests.app_server import CSRF_TOKEN, AppServer, Browser
 from tests.child_process import run_python
 from tests.private_postgres import require_binaries, start_primary_and_standby, wait_until
-from tests.test_read_replicas import ADMIN, PASSWORD, SET_UP, new_post, wait_until_replayed
+from tests.test_read_replicas import (
+    ADMIN,
+    PASSWORD,
+    SET_UP,
+    new_post,
+    standby_paused,
+    wait_until_replayed,
+)
 
 
 @pytest.fixture
@@ -173,3 +181,32 @@ def test_a_write_on_a_demoted_leader_is_a_503_and_the_next_request_finds_the_new
     bodies = pair.standby.sql("SELECT body FROM blog_post ORDER BY id", database="microblog")
     assert bodies == [("on the first leader",), ("on the new leader",)]
     assert "Traceback" not in server.output()
+
+
+def test_a_standby_skipped_for_lag_just_before_the_primary_fails_serves_at_once(
+    pair: SimpleNamespace, serve: Callable[[dict[str, str]], AppServer]
+) -> None:
+    # A standby found lagging is not asked again for REPLICA_RETRY_SECONDS: here, a minute.
+    # That answer was judged against a primary that answered; once the primary fails, a standby
+    # that has since replayed all it received is the best there is, and must serve at once.
+    server = serve(
+        {
+            "DATABASE_URL": pair.primary.url("microblog"),
+            "DATABASE_REPLICA_URLS": pair.standby.url("microblog"),
+            "REPLICA_MAX_LAG_SECONDS": "1",
+            "REPLICA_RETRY_SECONDS": "60",
+        }
+    )
+    visitor = Browser(server)
+    with standby_paused(pair):
+        body = new_post(pair, "written while the standby lags")
+        time.sleep(1.2)  # past the lag limit, and past the second a healthy answer is trusted
+        assert visitor.get("/")[0] == 200
+        assert "replica_1 is skipped" in server.output()
+    # standby_paused waited until the standby had replayed everything: now the primary fails.
+    pair.primary.stop(mode="immediate")
+
+    status, page = visitor.get("/")
+    assert status == 200
+    assert body in page
+    assert healthz(visitor)[1]["status"] == "read-only"
