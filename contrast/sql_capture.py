@@ -658,10 +658,19 @@ SIDE_TITLES = {
 }
 
 
+def versions() -> str:
+    """The versions whose SQL the guide shows (this process's, and its child's)."""
+    import django
+
+    return f"Django {django.__version__} and SQLAlchemy {sa.__version__}"
+
+
 def counts_table(captured: dict[str, str]) -> str:
     """Each SQLite capture's number of queries, a row per query and a column per side."""
     rows = [
         "<!-- sql-counts -->",
+        f"Captured with {versions()}:",
+        "",
         f"| query, on SQLite | {' | '.join(SIDE_TITLES.values())} |",
         "|---|---|---|---|",
     ]
