@@ -202,3 +202,14 @@ erd: $(STAMP)
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq graphviz; }
 	$(PY) manage.py graph_models accounts blog --exclude-models AbstractUser,AbstractBaseUser,PermissionsMixin \
 	  --output docs/erd.png
+
+# docs/contrast.md's ```sql blocks ("The SQL each ORM sends"), captured again on SQLite and on
+# scratch databases <name>_sql on this machine's PostgreSQL and MariaDB (made, then dropped);
+# tests/test_contrast_sql.py fails until this has been run after Django or SQLAlchemy change
+# their SQL.
+CONTRAST_SQL_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/contrast_sql
+CONTRAST_SQL_MARIADB_URL ?= mysql://root@127.0.0.1:3306/contrast_sql
+.PHONY: contrast-sql
+contrast-sql: $(STAMP) mysql-driver services
+	$(PY) -m contrast.sql_capture --write docs/contrast.md \
+	  --postgres-url $(CONTRAST_SQL_POSTGRES_URL) --mariadb-url $(CONTRAST_SQL_MARIADB_URL)
