@@ -34,7 +34,7 @@ def table(runs: list[ScenarioRun]) -> str:
     rows = [header]
     for run in runs:
         for tool in run.tools.values():
-            for label, applied in (("generated", tool.generated), ("reviewed", tool.reviewed)):
+            for label, applied in files(tool):
                 if applied is not None:
                     rows.append((run.scenario.key, tool.tool, label, *_cells(applied)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
@@ -44,6 +44,15 @@ def table(runs: list[ScenarioRun]) -> str:
     ]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(line.rstrip() for line in lines)
+
+
+def files(tool: ToolRun) -> tuple[tuple[str, Applied | None], ...]:
+    """Each file the tool's run applied, by what was done to it."""
+    return (
+        ("generated", tool.generated),
+        ("reviewed", tool.reviewed),
+        ("reviewed, kept live", tool.live),
+    )
 
 
 def _cells(applied: Applied) -> tuple[str, str, str, str]:
@@ -80,7 +89,7 @@ def load_table(runs: list[ScenarioRun]) -> str:
         if not run.scenario.under_load:
             continue
         for tool in run.tools.values():
-            for label, applied in (("generated", tool.generated), ("reviewed", tool.reviewed)):
+            for label, applied in files(tool):
                 if applied is None:
                     continue
                 steps = (
@@ -148,11 +157,13 @@ def blocks(run: ScenarioRun) -> dict[str, str]:
             )
         if tool.noinput is not None:
             found[f"{prefix} noinput"] = tool.noinput.stdout + tool.noinput.stderr
-        review = getattr(run.scenario, tool.tool).review
-        if review:
-            # A review for another backend (scenario f's, for PostgreSQL) is shown all the same.
-            reviewed = replace_each(tool.generated.file, review)
+        side = getattr(run.scenario, tool.tool)
+        # A review for other backends (scenario f's, for PostgreSQL) is shown all the same.
+        reviewed = replace_each(tool.generated.file, side.review)
+        if side.review:
             found[f"{prefix} review"] = _diff(tool.generated.file, reviewed)
+        if side.live:
+            found[f"{prefix} live"] = _diff(reviewed, replace_each(reviewed, side.live))
         if tool.reviewed is not None:
             found[f"{prefix} reviewed sql"] = tool.reviewed.sql
             if tool.reviewed.postgresql_sql is not None:

@@ -54,6 +54,7 @@ class ToolRun:
     noinput: Outcome | None
     generated: Applied
     reviewed: Applied | None = None
+    live: Applied | None = None  # reviewed to keep the old code working (Side.live)
     conflict: Outcome | None = None  # parallel branches: the upgrade before the merge
 
 
@@ -153,6 +154,10 @@ class Workshop:
             self._chapter_database(copy, scenario)
             path.write_text(replace_each(path.read_text(), side.review))
             run.reviewed = self._apply(scenario, copy, path, reviewed=True)
+        if side.live and self.backend.vendor in side.live_on:
+            self._chapter_database(copy, scenario)
+            path.write_text(replace_each(path.read_text(), side.live))
+            run.live = self._apply(scenario, copy, path, reviewed=True)
         return run
 
     def _branches(self, scenario: Scenario, copy: Copy) -> Outcome:

@@ -32,6 +32,10 @@ class Side:
     answers: str | None = None  # Django: what to type at makemigrations' questions
     review: list[Edit] = field(default_factory=list)  # edits to the generated file
     review_on: str | None = None  # the only backend the review edit is for (None: all)
+    # Edits on top of the reviewed file (or the generated one) that keep the code deployed before
+    # the migration working while it runs and after; on the backends `live_on` names.
+    live: list[Edit] = field(default_factory=list)
+    live_on: tuple[str, ...] = ("postgresql", "mariadb")
     empty: bool = False  # an empty script to fill in (a data migration): nothing to detect
 
 
@@ -120,7 +124,18 @@ RENAME_TABLE = Scenario(
     title="rename a table: post to entry",
     name="rename_post_to_entry",
     message="rename post to entry",
-    django=Side(models=[('db_table = "post"', 'db_table = "entry"')]),
+    django=Side(
+        models=[('db_table = "post"', 'db_table = "entry"')],
+        live=[
+            (
+                "            table='entry',\n        ),\n",
+                "            table='entry',\n        ),\n"
+                '        # The code still deployed writes to "post": until it is gone, a view by that\n'
+                '        # name passes its inserts on to "entry". A later migration drops it.\n'
+                "        migrations.RunSQL('CREATE VIEW post AS SELECT * FROM entry', 'DROP VIEW post'),\n",
+            )
+        ],
+    ),
     flask=Side(
         models=[
             ("class Post(db.Model):\n", 'class Post(db.Model):\n    __tablename__ = "entry"\n\n')
@@ -147,6 +162,44 @@ RENAME_TABLE = Scenario(
                 "        batch_op.create_index(batch_op.f('ix_post_user_id'), ['user_id'], unique=False)\n"
                 "        batch_op.drop_index('ix_entry_timestamp')\n"
                 "        batch_op.drop_index('ix_entry_user_id')\n",
+            ),
+        ],
+        live=[
+            (
+                re.compile(
+                    r"    with op\.batch_alter_table\('entry', schema=None\) as batch_op:\n"
+                    r".*?        batch_op\.drop_index\('ix_post_user_id'\)\n",
+                    re.S,
+                ),
+                '    # The code still deployed writes to "post": until it is gone, a view by that name\n'
+                '    # passes its inserts on to "entry". A later migration drops it.\n'
+                "    op.execute('CREATE VIEW post AS SELECT * FROM entry')\n"
+                "    # Renamed, not built again: PostgreSQL would keep the renamed table locked while\n"
+                "    # it builds them.\n"
+                "    rename_indexes('post', 'entry')\n",
+            ),
+            (
+                re.compile(
+                    r"    op\.rename_table\('entry', 'post'\)\n"
+                    r".*?        batch_op\.drop_index\('ix_entry_user_id'\)\n",
+                    re.S,
+                ),
+                "    op.execute('DROP VIEW post')\n"
+                "    op.rename_table('entry', 'post')\n"
+                "    rename_indexes('entry', 'post')\n",
+            ),
+            (
+                "def upgrade():\n",
+                "def rename_indexes(old, new):\n"
+                "    if op.get_bind().dialect.name == 'postgresql':\n"
+                "        statement = 'ALTER INDEX ix_{old}_{column} RENAME TO ix_{new}_{column}'\n"
+                "    else:\n"
+                "        statement = 'ALTER TABLE {new} RENAME INDEX ix_{old}_{column} TO ix_{new}_{column}'\n"
+                "    for column in ('timestamp', 'user_id'):\n"
+                "        op.execute(statement.format(old=old, new=new, column=column))\n"
+                "\n"
+                "\n"
+                "def upgrade():\n",
             ),
         ],
     ),
