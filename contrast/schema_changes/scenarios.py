@@ -128,12 +128,47 @@ RENAME_TABLE = Scenario(
         models=[('db_table = "post"', 'db_table = "entry"')],
         live=[
             (
-                "            table='entry',\n        ),\n",
-                "            table='entry',\n        ),\n"
-                '        # The code still deployed writes to "post": until it is gone, a view by that\n'
-                '        # name passes its inserts on to "entry". A later migration drops it.\n'
-                "        migrations.RunSQL('CREATE VIEW post AS SELECT * FROM entry', 'DROP VIEW post'),\n",
-            )
+                "from django.db import migrations\n",
+                "from django.db import migrations\n"
+                "\n"
+                '# The code still deployed writes to "post": until it is gone, a view by that name\n'
+                '# passes its inserts on to "entry" (a later migration drops it). MariaDB\'s DDL is not\n'
+                "# transactional: there the table and the view change names in one RENAME, so that\n"
+                '# "post" is never missing.\n'
+                "RENAME = {\n"
+                '    "postgresql": ["ALTER TABLE post RENAME TO entry", "CREATE VIEW post AS SELECT * FROM entry"],\n'
+                '    "mysql": [\n'
+                '        "CREATE TABLE entry LIKE post",\n'
+                '        "CREATE VIEW post_next AS SELECT * FROM entry",\n'
+                '        "RENAME TABLE entry TO entry_placeholder, post TO entry, post_next TO post",\n'
+                '        "DROP TABLE entry_placeholder",\n'
+                "    ],\n"
+                "}\n"
+                "RENAME_BACK = {\n"
+                '    "postgresql": ["DROP VIEW post", "ALTER TABLE entry RENAME TO post"],\n'
+                '    "mysql": ["RENAME TABLE post TO post_view, entry TO post", "DROP VIEW post_view"],\n'
+                "}\n"
+                "\n"
+                "\n"
+                "def rename_behind_a_view(apps, schema_editor):\n"
+                "    for statement in RENAME[schema_editor.connection.vendor]:\n"
+                "        schema_editor.execute(statement)\n"
+                "\n"
+                "\n"
+                "def rename_back(apps, schema_editor):\n"
+                "    for statement in RENAME_BACK[schema_editor.connection.vendor]:\n"
+                "        schema_editor.execute(statement)\n",
+            ),
+            (
+                "        migrations.AlterModelTable(\n"
+                "            name='post',\n"
+                "            table='entry',\n"
+                "        ),\n",
+                "        migrations.SeparateDatabaseAndState(\n"
+                "            state_operations=[migrations.AlterModelTable(name='post', table='entry')],\n"
+                "            database_operations=[migrations.RunPython(rename_behind_a_view, rename_back)],\n"
+                "        ),\n",
+            ),
         ],
     ),
     flask=Side(
@@ -167,13 +202,23 @@ RENAME_TABLE = Scenario(
         live=[
             (
                 re.compile(
+                    r"    op\.rename_table\('post', 'entry'\)\n"
                     r"    with op\.batch_alter_table\('entry', schema=None\) as batch_op:\n"
                     r".*?        batch_op\.drop_index\('ix_post_user_id'\)\n",
                     re.S,
                 ),
                 '    # The code still deployed writes to "post": until it is gone, a view by that name\n'
-                '    # passes its inserts on to "entry". A later migration drops it.\n'
-                "    op.execute('CREATE VIEW post AS SELECT * FROM entry')\n"
+                '    # passes its inserts on to "entry" (a later migration drops it).\n'
+                "    if op.get_bind().dialect.name == 'mysql':\n"
+                "        # MariaDB's DDL is not transactional: the table and the view change names in\n"
+                '        # one RENAME, so that "post" is never missing.\n'
+                "        op.execute('CREATE TABLE entry LIKE post')\n"
+                "        op.execute('CREATE VIEW post_next AS SELECT * FROM entry')\n"
+                "        op.execute('RENAME TABLE entry TO entry_placeholder, post TO entry, post_next TO post')\n"
+                "        op.execute('DROP TABLE entry_placeholder')\n"
+                "    else:\n"
+                "        op.rename_table('post', 'entry')\n"
+                "        op.execute('CREATE VIEW post AS SELECT * FROM entry')\n"
                 "    # Renamed, not built again: PostgreSQL would keep the renamed table locked while\n"
                 "    # it builds them.\n"
                 "    rename_indexes('post', 'entry')\n",
@@ -184,8 +229,12 @@ RENAME_TABLE = Scenario(
                     r".*?        batch_op\.drop_index\('ix_entry_user_id'\)\n",
                     re.S,
                 ),
-                "    op.execute('DROP VIEW post')\n"
-                "    op.rename_table('entry', 'post')\n"
+                "    if op.get_bind().dialect.name == 'mysql':\n"
+                "        op.execute('RENAME TABLE post TO post_view, entry TO post')\n"
+                "        op.execute('DROP VIEW post_view')\n"
+                "    else:\n"
+                "        op.execute('DROP VIEW post')\n"
+                "        op.rename_table('entry', 'post')\n"
                 "    rename_indexes('entry', 'post')\n",
             ),
             (
