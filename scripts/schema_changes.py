@@ -3,9 +3,11 @@
     python scripts/schema_changes.py                       # every scenario, on SQLite
     python scripts/schema_changes.py --database-url URL    # on the server URL names (Django's
                                                            # form); scratch databases <name>_django
-                                                           # and <name>_flask are made there
+                                                           # and <name>_flask are made there, and
+                                                           # dropped at the end
+    python scripts/schema_changes.py --keep-databases      # ... unless asked to keep them
     python scripts/schema_changes.py --only c1 b           # some scenarios
-    python scripts/schema_changes.py --posts 1000000       # scenario f on a million posts
+    python scripts/schema_changes.py --posts 1000000       # c1 c2 g d f on a million posts
     python scripts/schema_changes.py --update-doc          # rewrite the guide's generated blocks
 
 Prints one line per scenario, tool and migration file (as generated, then as reviewed): whether the
@@ -19,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from contrast.schema_changes.report import blocks, table, update_guide  # noqa: E402
+from contrast.schema_changes.report import blocks, load_table, table, update_guide  # noqa: E402
 from contrast.schema_changes.run import Workshop  # noqa: E402
 from contrast.schema_changes.scenarios import SCENARIOS  # noqa: E402
 
@@ -31,13 +33,21 @@ def main() -> None:
     parser.add_argument("--database-url", default="", help="a PostgreSQL or MariaDB server")
     parser.add_argument("--only", nargs="*", help="scenario keys (c1 c2 b g d e a h f)")
     parser.add_argument(
-        "--posts", type=int, default=100_000, help="posts table size for scenario f (index)"
+        "--posts",
+        type=int,
+        default=100_000,
+        help="posts table size for the scenarios under a writer (c1 c2 g d f)",
+    )
+    parser.add_argument(
+        "--keep-databases", action="store_true", help="leave the scratch databases on the server"
     )
     parser.add_argument("--update-doc", action="store_true", help="rewrite the guide's blocks")
     options = parser.parse_args()
 
     started = time.monotonic()
-    workshop = Workshop(options.database_url, posts=options.posts)
+    workshop = Workshop(
+        options.database_url, posts=options.posts, keep_databases=options.keep_databases
+    )
     try:
         runs = []
         for scenario in SCENARIOS:
@@ -49,6 +59,9 @@ def main() -> None:
         workshop.close()
     print()
     print(table(runs))
+    if any(run.scenario.under_load for run in runs):
+        print(f"\nUnder a writer inserting a post every 50 ms, {options.posts:,} posts:\n")
+        print(load_table(runs))
     if options.update_doc:
         generated = {key: text for run in runs for key, text in blocks(run).items()}
         GUIDE.write_text(update_guide(GUIDE.read_text(), generated))

@@ -51,6 +51,11 @@ import dj_database_url
 SECRET_KEY = "throwaway"
 INSTALLED_APPS = ["blog"]
 DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # As this project's own settings (microblog/database.py): a migration that reads before it
+    # writes, while another process writes, waits for the lock instead of failing at once with
+    # "database is locked" (Django's default, a deferred transaction, cannot wait there).
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 60}
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 USE_TZ = False  # naive UTC datetimes, as the Flask twin stores them
 TIME_ZONE = "UTC"

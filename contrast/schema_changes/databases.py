@@ -19,9 +19,12 @@ SQLALCHEMY_SCHEMES = {
 class Backend:
     """Where the scratch databases go: SQLite files in a temporary folder when `url` is empty or
     names SQLite, else databases named after the URL's database (`<name>_<suffix>`) on its server.
+    `cleanup()` drops them, unless `keep` (on a server: to look at what the last scenario left).
     """
 
-    def __init__(self, url: str = "") -> None:
+    def __init__(self, url: str = "", keep: bool = False) -> None:
+        self.keep = keep
+        self._made: set[str] = set()
         parts = urlsplit(url)
         self.vendor = {
             "postgres": "postgresql",
@@ -44,8 +47,8 @@ class Backend:
 
     def create(self, suffix: str) -> None:
         """An empty scratch database: a new SQLite file, a new MariaDB database, or on PostgreSQL
-        (where dropping a database takes seconds) the same database with its schema emptied.
-        Server databases stay after the run, for a look at what the last scenario left."""
+        (where dropping a database takes seconds) the same database with its schema emptied."""
+        self._made.add(suffix)
         if self.vendor == "sqlite":
             Path(self.django_url(suffix).removeprefix("sqlite:///")).unlink(missing_ok=True)
             return
@@ -70,7 +73,33 @@ class Backend:
             database.execute(sa.text("CREATE SCHEMA public"))
 
     def cleanup(self) -> None:
+        """Drop the scratch databases made (unless asked to keep them)."""
+        if self.vendor != "sqlite" and not self.keep:
+            with self._server() as server:
+                for suffix in sorted(self._made):
+                    name = self._database_name(suffix)
+                    if self.vendor == "mariadb":
+                        server.execute(sa.text(f"DROP DATABASE IF EXISTS `{name}`"))
+                    else:
+                        # FORCE: a connection a failed step left open must not keep it alive.
+                        server.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            self._made.clear()
         self._folder.cleanup()
+
+    def existing(self, suffixes: tuple[str, ...]) -> list[str]:
+        """Which of the scratch databases named by `suffixes` exist now (files, on SQLite)."""
+        if self.vendor == "sqlite":
+            files = [self.django_url(suffix).removeprefix("sqlite:///") for suffix in suffixes]
+            return [name for name in files if Path(name).exists()]
+        names = [self._database_name(suffix) for suffix in suffixes]
+        query = (
+            "SELECT schema_name FROM information_schema.schemata WHERE schema_name IN :names"
+            if self.vendor == "mariadb"
+            else "SELECT datname FROM pg_database WHERE datname IN :names"
+        )
+        statement = sa.text(query).bindparams(sa.bindparam("names", expanding=True))
+        with self._server() as server:
+            return list(server.execute(statement, {"names": names}).scalars())
 
     def _database_name(self, suffix: str) -> str:
         return urlsplit(self.django_url(suffix)).path.lstrip("/")

@@ -7,6 +7,7 @@ import re
 from contrast.schema_changes.copies import Outcome, replace_each
 from contrast.schema_changes.data import Facts
 from contrast.schema_changes.run import Applied, ScenarioRun, ToolRun
+from contrast.schema_changes.writer import WriterReport
 
 # What changes from run to run: the tools stamp their files with the time.
 TIMESTAMPS = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d(:\d\d(\.\d+)?)?")
@@ -33,7 +34,7 @@ def table(runs: list[ScenarioRun]) -> str:
     rows = [header]
     for run in runs:
         for tool in run.tools.values():
-            for label, applied in (("generated", tool.generated), ("reviewed", tool.reviewed)):
+            for label, applied in files(tool):
                 if applied is not None:
                     rows.append((run.scenario.key, tool.tool, label, *_cells(applied)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
@@ -43,6 +44,15 @@ def table(runs: list[ScenarioRun]) -> str:
     ]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(line.rstrip() for line in lines)
+
+
+def files(tool: ToolRun) -> tuple[tuple[str, Applied | None], ...]:
+    """Each file the tool's run applied, by what was done to it."""
+    return (
+        ("generated", tool.generated),
+        ("reviewed", tool.reviewed),
+        ("reviewed, kept live", tool.live),
+    )
 
 
 def _cells(applied: Applied) -> tuple[str, str, str, str]:
@@ -56,23 +66,75 @@ def _cells(applied: Applied) -> tuple[str, str, str, str]:
             return "-"
         return ("ok  " if found.kept else "NO  ") + found.detail[:70]
 
-    upgrade = step(applied.upgrade)
-    if applied.writer is not None:
-        upgrade += (
-            f" in {applied.upgrade_seconds:.1f} s; writer: {applied.writer.inserted} posts,"
-            f" worst wait {applied.writer.worst_stall:.2f} s, {len(applied.writer.failures)} failed"
-        )
+    downgrade = step(applied.downgrade)
+    if applied.retry is not None:
+        downgrade += f"; again after shortening: {step(applied.retry)}"
     return (
-        upgrade,
+        step(applied.upgrade),
         facts(applied.after_upgrade),
-        step(applied.downgrade),
+        downgrade,
         facts(applied.after_downgrade),
     )
+
+
+def load_table(runs: list[ScenarioRun]) -> str:
+    """The scenarios under load, as a Markdown table: each migration step's time and what the
+    writer went through meanwhile (and in the second after it)."""
+    lines = [
+        "| scenario | tool, file | step | result | time | posts written | worst wait | failed"
+        " inserts |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for run in runs:
+        if not run.scenario.under_load:
+            continue
+        for tool in run.tools.values():
+            for label, applied in files(tool):
+                if applied is None:
+                    continue
+                steps = (
+                    ("upgrade", applied.upgrade, applied.upgrade_seconds, applied.writer),
+                    (
+                        "downgrade",
+                        applied.downgrade,
+                        applied.downgrade_seconds,
+                        applied.downgrade_writer,
+                    ),
+                    ("downgrade again", applied.retry, applied.retry_seconds, applied.retry_writer),
+                )
+                for name, outcome, seconds, writer in steps:
+                    if outcome is None or writer is None:
+                        continue
+                    result = "ok" if outcome.ok else f"fails: {short_error(outcome.error)[:60]}"
+                    lines.append(
+                        f"| {run.scenario.key} | {TOOL_NAMES[tool.tool]}, {label} | {name} |"
+                        f" {result} | {seconds:.1f} s | {writer.inserted} |"
+                        f" {writer.worst_stall:.2f} s | {failed(writer)} |"
+                    )
+    return "\n".join(lines)
+
+
+TOOL_NAMES = {"django": "Django", "flask": "Alembic"}
+
+
+def failed(writer: WriterReport) -> str:
+    """How many inserts failed, from when (against the step's end), and the first error."""
+    if not writer.failures:
+        return "0"
+    assert writer.first_failure is not None
+    when = (
+        "during"
+        if writer.migration_ended is None or writer.first_failure <= writer.migration_ended
+        else "after"
+    )
+    first = f"from {writer.first_failure:.1f} s ({when})"
+    return f"{len(writer.failures)}, {first}: {writer.failures[0][:60]}"
 
 
 def short_error(error: str) -> str:
     """`sqlalchemy.exc.IntegrityError: (sqlite3.IntegrityError) NOT NULL ...` as
     `IntegrityError: NOT NULL ...`: the exception and its message."""
+    error = error.removeprefix("ERROR [flask_migrate] ")  # how Flask-Migrate reports one
     match = re.match(r"^(?:[\w.]*\.)?(\w+): (?:\([\w.]+\) )?(.*)$", error)
     return f"{match[1]}: {match[2]}"[:90] if match else error[:90]
 
@@ -95,11 +157,13 @@ def blocks(run: ScenarioRun) -> dict[str, str]:
             )
         if tool.noinput is not None:
             found[f"{prefix} noinput"] = tool.noinput.stdout + tool.noinput.stderr
-        review = getattr(run.scenario, tool.tool).review
-        if review:
-            # A review for another backend (scenario f's, for PostgreSQL) is shown all the same.
-            reviewed = replace_each(tool.generated.file, review)
+        side = getattr(run.scenario, tool.tool)
+        # A review for other backends (scenario f's, for PostgreSQL) is shown all the same.
+        reviewed = replace_each(tool.generated.file, side.review)
+        if side.review:
             found[f"{prefix} review"] = _diff(tool.generated.file, reviewed)
+        if side.live:
+            found[f"{prefix} live"] = _diff(reviewed, replace_each(reviewed, side.live))
         if tool.reviewed is not None:
             found[f"{prefix} reviewed sql"] = tool.reviewed.sql
             if tool.reviewed.postgresql_sql is not None:

@@ -4,6 +4,7 @@ reviewed."""
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,12 @@ class Applied:
     upgrade_seconds: float = 0.0
     writer: WriterReport | None = None  # scenarios under load: the writer during the upgrade
     downgrade: Outcome | None = None
+    downgrade_seconds: float = 0.0
+    downgrade_writer: WriterReport | None = None
+    # A reviewed downgrade that refused, run again after the step its message asks for.
+    retry: Outcome | None = None
+    retry_seconds: float = 0.0
+    retry_writer: WriterReport | None = None
     after_downgrade: Facts | None = None
 
 
@@ -47,6 +54,7 @@ class ToolRun:
     noinput: Outcome | None
     generated: Applied
     reviewed: Applied | None = None
+    live: Applied | None = None  # reviewed to keep the old code working (Side.live)
     conflict: Outcome | None = None  # parallel branches: the upgrade before the merge
 
 
@@ -60,8 +68,10 @@ class ScenarioRun:
 class Workshop:
     """The two template copies, made once, and the backend the scenarios run on."""
 
-    def __init__(self, database_url: str = "", posts: int = 2_000) -> None:
-        self.backend = Backend(database_url)
+    def __init__(
+        self, database_url: str = "", posts: int = 2_000, keep_databases: bool = False
+    ) -> None:
+        self.backend = Backend(database_url, keep=keep_databases)
         self.posts = posts  # the posts table's size for scenarios under load
         self._folder = tempfile.TemporaryDirectory(prefix="schema-changes-copies-")
         root = Path(self._folder.name)
@@ -143,7 +153,11 @@ class Workshop:
         if side.review and side.review_on in (None, self.backend.vendor):
             self._chapter_database(copy, scenario)
             path.write_text(replace_each(path.read_text(), side.review))
-            run.reviewed = self._apply(scenario, copy, path)
+            run.reviewed = self._apply(scenario, copy, path, reviewed=True)
+        if side.live and self.backend.vendor in side.live_on:
+            self._chapter_database(copy, scenario)
+            path.write_text(replace_each(path.read_text(), side.live))
+            run.live = self._apply(scenario, copy, path, reviewed=True)
         return run
 
     def _branches(self, scenario: Scenario, copy: Copy) -> Outcome:
@@ -169,17 +183,12 @@ class Workshop:
             copy.change_models(getattr(branch, copy.tool))
         return copy.upgrade()
 
-    def _apply(self, scenario: Scenario, copy: Copy, path: Path) -> Applied:
+    def _apply(self, scenario: Scenario, copy: Copy, path: Path, reviewed: bool = False) -> Applied:
         sql = copy.sql(copy.revision_of(path))
         url = self._url(copy.tool, django_form=False)
-        writer = Writer(url) if scenario.under_load else None
-        if writer:
-            writer.start()
-        started = time.monotonic()
-        applied = Applied(path.read_text(), sql.stdout if sql.ok else sql.error, copy.upgrade())
-        applied.upgrade_seconds = time.monotonic() - started
-        if writer:
-            applied.writer = writer.stop()
+        upgrade, seconds, writer = self._timed(scenario, url, copy.upgrade)
+        applied = Applied(path.read_text(), sql.stdout if sql.ok else sql.error, upgrade)
+        applied.upgrade_seconds, applied.writer = seconds, writer
         if isinstance(copy, FlaskCopy) and self.backend.vendor == "sqlite":
             offline = copy.offline_sql(copy.revision_of(path), OFFLINE_POSTGRESQL)
             applied.postgresql_sql = offline.stdout if offline.ok else offline.error
@@ -189,8 +198,35 @@ class Workshop:
             if scenario.after_upgrade:
                 scenario.after_upgrade(connection)
             applied.after_upgrade = scenario.check_upgraded(connection)
-        applied.downgrade = copy.downgrade(copy.chapter)
-        if applied.downgrade.ok:
+
+        def downgrade() -> Outcome:
+            return copy.downgrade(copy.chapter)
+
+        applied.downgrade, applied.downgrade_seconds, applied.downgrade_writer = self._timed(
+            scenario, url, downgrade
+        )
+        if not applied.downgrade.ok and reviewed and scenario.before_retry:
+            with connected(url) as connection:
+                scenario.before_retry(connection)
+            applied.retry, applied.retry_seconds, applied.retry_writer = self._timed(
+                scenario, url, downgrade
+            )
+        if (applied.retry or applied.downgrade).ok:
             with connected(url) as connection:
                 applied.after_downgrade = scenario.check_downgraded(connection)
         return applied
+
+    @staticmethod
+    def _timed(
+        scenario: Scenario, url: str, command: Callable[[], Outcome]
+    ) -> tuple[Outcome, float, WriterReport | None]:
+        """Run `command`; for a scenario under load, with the writer inserting meanwhile (and a
+        moment after: see writer.AFTERWARDS). Returns what it did, its seconds, the writer's
+        report."""
+        writer = Writer(url) if scenario.under_load else None
+        if writer:
+            writer.start()
+        started = time.monotonic()
+        outcome = command()
+        seconds = time.monotonic() - started
+        return outcome, seconds, writer.stop() if writer else None

@@ -32,6 +32,10 @@ class Side:
     answers: str | None = None  # Django: what to type at makemigrations' questions
     review: list[Edit] = field(default_factory=list)  # edits to the generated file
     review_on: str | None = None  # the only backend the review edit is for (None: all)
+    # Edits on top of the reviewed file (or the generated one) that keep the code deployed before
+    # the migration working while it runs and after; on the backends `live_on` names.
+    live: list[Edit] = field(default_factory=list)
+    live_on: tuple[str, ...] = ("postgresql", "mariadb")
     empty: bool = False  # an empty script to fill in (a data migration): nothing to detect
 
 
@@ -56,8 +60,12 @@ class Scenario:
     check_upgraded: Check
     check_downgraded: Check
     after_upgrade: Callable[[sa.Connection], None] | None = None
+    # The step a reviewed downgrade's refusal asks for, before it is run again.
+    before_retry: Callable[[sa.Connection], None] | None = None
     branches: list[Branch] = field(default_factory=list)  # made in parallel, then merged
-    under_load: bool = False  # a big posts table, and a writer inserting while it upgrades
+    # A big posts table, and a writer inserting posts as the old code does (into post.body)
+    # while the migration upgrades and downgrades.
+    under_load: bool = False
 
 
 # The chapter's models, as the two copies spell them.
@@ -108,6 +116,7 @@ RENAME_COLUMN = Scenario(
     ),
     check_upgraded=_rename_column_upgraded,
     check_downgraded=bodies,
+    under_load=True,
 )
 
 RENAME_TABLE = Scenario(
@@ -115,7 +124,53 @@ RENAME_TABLE = Scenario(
     title="rename a table: post to entry",
     name="rename_post_to_entry",
     message="rename post to entry",
-    django=Side(models=[('db_table = "post"', 'db_table = "entry"')]),
+    django=Side(
+        models=[('db_table = "post"', 'db_table = "entry"')],
+        live=[
+            (
+                "from django.db import migrations\n",
+                "from django.db import migrations\n"
+                "\n"
+                '# The code still deployed writes to "post": until it is gone, a view by that name\n'
+                '# passes its inserts on to "entry" (a later migration drops it). MariaDB\'s DDL is not\n'
+                "# transactional: there the table and the view change names in one RENAME, so that\n"
+                '# "post" is never missing.\n'
+                "RENAME = {\n"
+                '    "postgresql": ["ALTER TABLE post RENAME TO entry", "CREATE VIEW post AS SELECT * FROM entry"],\n'
+                '    "mysql": [\n'
+                '        "CREATE TABLE entry LIKE post",\n'
+                '        "CREATE VIEW post_next AS SELECT * FROM entry",\n'
+                '        "RENAME TABLE entry TO entry_placeholder, post TO entry, post_next TO post",\n'
+                '        "DROP TABLE entry_placeholder",\n'
+                "    ],\n"
+                "}\n"
+                "RENAME_BACK = {\n"
+                '    "postgresql": ["DROP VIEW post", "ALTER TABLE entry RENAME TO post"],\n'
+                '    "mysql": ["RENAME TABLE post TO post_view, entry TO post", "DROP VIEW post_view"],\n'
+                "}\n"
+                "\n"
+                "\n"
+                "def rename_behind_a_view(apps, schema_editor):\n"
+                "    for statement in RENAME[schema_editor.connection.vendor]:\n"
+                "        schema_editor.execute(statement)\n"
+                "\n"
+                "\n"
+                "def rename_back(apps, schema_editor):\n"
+                "    for statement in RENAME_BACK[schema_editor.connection.vendor]:\n"
+                "        schema_editor.execute(statement)\n",
+            ),
+            (
+                "        migrations.AlterModelTable(\n"
+                "            name='post',\n"
+                "            table='entry',\n"
+                "        ),\n",
+                "        migrations.SeparateDatabaseAndState(\n"
+                "            state_operations=[migrations.AlterModelTable(name='post', table='entry')],\n"
+                "            database_operations=[migrations.RunPython(rename_behind_a_view, rename_back)],\n"
+                "        ),\n",
+            ),
+        ],
+    ),
     flask=Side(
         models=[
             ("class Post(db.Model):\n", 'class Post(db.Model):\n    __tablename__ = "entry"\n\n')
@@ -144,9 +199,62 @@ RENAME_TABLE = Scenario(
                 "        batch_op.drop_index('ix_entry_user_id')\n",
             ),
         ],
+        live=[
+            (
+                re.compile(
+                    r"    op\.rename_table\('post', 'entry'\)\n"
+                    r"    with op\.batch_alter_table\('entry', schema=None\) as batch_op:\n"
+                    r".*?        batch_op\.drop_index\('ix_post_user_id'\)\n",
+                    re.S,
+                ),
+                '    # The code still deployed writes to "post": until it is gone, a view by that name\n'
+                '    # passes its inserts on to "entry" (a later migration drops it).\n'
+                "    if op.get_bind().dialect.name == 'mysql':\n"
+                "        # MariaDB's DDL is not transactional: the table and the view change names in\n"
+                '        # one RENAME, so that "post" is never missing.\n'
+                "        op.execute('CREATE TABLE entry LIKE post')\n"
+                "        op.execute('CREATE VIEW post_next AS SELECT * FROM entry')\n"
+                "        op.execute('RENAME TABLE entry TO entry_placeholder, post TO entry, post_next TO post')\n"
+                "        op.execute('DROP TABLE entry_placeholder')\n"
+                "    else:\n"
+                "        op.rename_table('post', 'entry')\n"
+                "        op.execute('CREATE VIEW post AS SELECT * FROM entry')\n"
+                "    # Renamed, not built again: PostgreSQL would keep the renamed table locked while\n"
+                "    # it builds them.\n"
+                "    rename_indexes('post', 'entry')\n",
+            ),
+            (
+                re.compile(
+                    r"    op\.rename_table\('entry', 'post'\)\n"
+                    r".*?        batch_op\.drop_index\('ix_entry_user_id'\)\n",
+                    re.S,
+                ),
+                "    if op.get_bind().dialect.name == 'mysql':\n"
+                "        op.execute('RENAME TABLE post TO post_view, entry TO post')\n"
+                "        op.execute('DROP VIEW post_view')\n"
+                "    else:\n"
+                "        op.execute('DROP VIEW post')\n"
+                "        op.rename_table('entry', 'post')\n"
+                "    rename_indexes('entry', 'post')\n",
+            ),
+            (
+                "def upgrade():\n",
+                "def rename_indexes(old, new):\n"
+                "    if op.get_bind().dialect.name == 'postgresql':\n"
+                "        statement = 'ALTER INDEX ix_{old}_{column} RENAME TO ix_{new}_{column}'\n"
+                "    else:\n"
+                "        statement = 'ALTER TABLE {new} RENAME INDEX ix_{old}_{column} TO ix_{new}_{column}'\n"
+                "    for column in ('timestamp', 'user_id'):\n"
+                "        op.execute(statement.format(old=old, new=new, column=column))\n"
+                "\n"
+                "\n"
+                "def upgrade():\n",
+            ),
+        ],
     ),
     check_upgraded=_rename_table_upgraded,
     check_downgraded=bodies,
+    under_load=True,
 )
 
 
@@ -235,38 +343,111 @@ DROP_COLUMN = Scenario(
     ),
     check_upgraded=_no_password_hash,
     check_downgraded=password_hashes,
+    under_load=True,
 )
 
 LONG_POST = "x" * 200
 
 
 def _write_long_post(connection: sa.Connection) -> None:
-    post = sa.table("post", *(sa.column(c) for c in ("id", "body", "timestamp", "user_id")))
-    connection.execute(sa.insert(post).values(id=4, body=LONG_POST, timestamp=TIMESTAMP, user_id=1))
+    # Its id from the table's own sequence: the writer's later inserts must not collide with it.
+    post = sa.table("post", *(sa.column(c) for c in ("body", "timestamp", "user_id")))
+    connection.execute(sa.insert(post).values(body=LONG_POST, timestamp=TIMESTAMP, user_id=1))
+
+
+def _long_post(connection: sa.Connection) -> str:
+    """The long post's text: the only one that starts with an x."""
+    return connection.execute(sa.text("SELECT body FROM post WHERE body LIKE 'x%'")).scalar_one()
 
 
 def _widened(connection: sa.Connection) -> Facts:
     kept = bodies(connection)
-    body = connection.execute(sa.text("SELECT body FROM post WHERE id = 4")).scalar_one()
+    body = _long_post(connection)
     return Facts(kept.kept and body == LONG_POST, f"{kept.detail}, a 200-character post fits")
 
 
 def _narrowed(connection: sa.Connection) -> Facts:
     kept = bodies(connection)
-    body = connection.execute(sa.text("SELECT body FROM post WHERE id = 4")).scalar_one()
+    body = _long_post(connection)
     return Facts(kept.kept, f"{kept.detail}, the 200-character post now {len(body)} characters")
 
+
+def _shorten_long_posts(connection: sa.Connection) -> None:
+    """What the reviewed downgrade's refusal asks a person to do (after saving the texts): here,
+    cut them to 140 characters."""
+    post = sa.table("post", sa.column("body"))
+    connection.execute(
+        post.update()
+        .where(sa.func.char_length(post.c.body) > 140)
+        .values(body=sa.func.substr(post.c.body, 1, 140))
+    )
+
+
+# The start of the reviewed downgrades' refusal, the same words from both tools.
+TOO_LONG = "cannot go back to 140 characters: {count} post(s) longer (ids {ids});"
 
 WIDEN_COLUMN = Scenario(
     key="d",
     title="widen a column: post.body from 140 to 280 characters",
     name="body_280",
     message="body 280",
-    django=Side(models=[(DJANGO_BODY, DJANGO_BODY.replace("140", "280"))]),
-    flask=Side(models=[(FLASK_BODY, FLASK_BODY.replace("140", "280"))]),
+    django=Side(
+        models=[(DJANGO_BODY, DJANGO_BODY.replace("140", "280"))],
+        review=[
+            (
+                "from django.db import migrations, models\n",
+                "from django.db import migrations, models\n"
+                "from django.db.models.functions import Length\n"
+                "\n"
+                "\n"
+                "def refuse_posts_over_140(apps, schema_editor):\n"
+                "    # Narrowing fails on a longer post (PostgreSQL, MariaDB) or keeps it as it is\n"
+                "    # (SQLite): stop before, naming them, and let a person choose what to cut.\n"
+                '    Post = apps.get_model("blog", "Post")\n'
+                '    too_long = Post.objects.annotate(length=Length("body")).filter(length__gt=140)\n'
+                "    count = too_long.count()\n"
+                "    if count:\n"
+                '        ids = list(too_long.order_by("id").values_list("id", flat=True)[:10])\n'
+                "        raise RuntimeError(\n"
+                f'            f"{TOO_LONG} "\n'
+                '            "save their text, shorten or delete them, then downgrade again"\n'
+                "        )\n",
+            ),
+            (
+                "            field=models.CharField(max_length=280),\n        ),\n",
+                "            field=models.CharField(max_length=280),\n        ),\n"
+                "        # Reversed in reverse order: the check runs before the column narrows.\n"
+                "        migrations.RunPython(migrations.RunPython.noop, refuse_posts_over_140),\n",
+            ),
+        ],
+    ),
+    flask=Side(
+        models=[(FLASK_BODY, FLASK_BODY.replace("140", "280"))],
+        review=[
+            (
+                "def downgrade():\n",
+                "def downgrade():\n"
+                "    # Narrowing fails on a longer post (PostgreSQL, MariaDB) or keeps it as it is\n"
+                "    # (SQLite): stop before, naming them, and let a person choose what to cut.\n"
+                "    post = sa.table('post', sa.column('id'), sa.column('body'))\n"
+                "    too_long = sa.func.char_length(post.c.body) > 140\n"
+                "    connection = op.get_bind()\n"
+                "    count = connection.scalar(sa.select(sa.func.count()).where(too_long))\n"
+                "    if count:\n"
+                "        ids = connection.scalars(\n"
+                "            sa.select(post.c.id).where(too_long).order_by(post.c.id).limit(10)).all()\n"
+                "        raise RuntimeError(\n"
+                f"            f'{TOO_LONG} '\n"
+                "            'save their text, shorten or delete them, then downgrade again')\n"
+                "\n",
+            ),
+        ],
+    ),
     check_upgraded=_widened,
     check_downgraded=_narrowed,
     after_upgrade=_write_long_post,
+    before_retry=_shorten_long_posts,
+    under_load=True,
 )
 
 

@@ -10,6 +10,9 @@ from contrast.schema_changes.data import TIMESTAMP, post_table
 
 # The issue's pace: a post every 50 ms, as a busy site's users write them.
 INTERVAL = 0.05
+# How long the writer goes on once the migration has ended: what the code still running (written
+# for the old schema) meets afterwards, e.g. a column renamed under it.
+AFTERWARDS = 1.0
 
 
 @dataclass
@@ -17,6 +20,9 @@ class WriterReport:
     inserted: int = 0
     worst_stall: float = 0.0  # seconds, the slowest insert
     failures: list[str] = field(default_factory=list)
+    # Seconds from the writer's start to its first failure, and when the migration ended.
+    first_failure: float | None = None
+    migration_ended: float | None = None
 
 
 class Writer(threading.Thread):
@@ -31,6 +37,7 @@ class Writer(threading.Thread):
         self.engine = sa.create_engine(url, connect_args=connect_args)
         self.report = WriterReport()
         self._stopping = threading.Event()
+        self._began = time.monotonic()
 
     def run(self) -> None:
         post = sa.table("post", *(sa.column(c) for c in ("body", "timestamp", "user_id")))
@@ -45,12 +52,17 @@ class Writer(threading.Thread):
                     )
                 self.report.inserted += 1
             except sa.exc.DBAPIError as exc:
-                self.report.failures.append(str(exc.orig))
+                if self.report.first_failure is None:
+                    self.report.first_failure = started - self._began
+                self.report.failures.append(str(exc.orig).splitlines()[0])
             took = time.monotonic() - started
             self.report.worst_stall = max(self.report.worst_stall, took)
             self._stopping.wait(max(0.0, INTERVAL - took))
 
     def stop(self) -> WriterReport:
+        """Stop AFTERWARDS seconds from now: the migration has just ended."""
+        self.report.migration_ended = time.monotonic() - self._began
+        time.sleep(AFTERWARDS)
         self._stopping.set()
         self.join()
         self.engine.dispose()
