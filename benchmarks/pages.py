@@ -187,12 +187,12 @@ def fresh_database(backend: str, folder: Path | None, name: str = DATABASE) -> s
     mariadb = MySQLdb.connect(
         host=parts.hostname, port=parts.port, user=parts.username, password=parts.password or ""
     )
-    mariadb.cursor().execute(f"DROP DATABASE IF EXISTS {DATABASE}")
+    mariadb.cursor().execute(f"DROP DATABASE IF EXISTS {name}")
     mariadb.cursor().execute(
-        f"CREATE DATABASE {DATABASE} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+        f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
     )
     mariadb.close()
-    return f"{SERVERS[backend]}/{DATABASE}"
+    return f"{SERVERS[backend]}/{name}"
 
 
 def run_backend(
