@@ -1,5 +1,5 @@
 """Import and export in the admin: buttons on the user and post lists (SpreadsheetAdminMixin,
-mixed into their admins in blog/admin.py), and the list of past imports."""
+mixed into their admins in blog/admin.py), and the lists of past imports and exports."""
 
 import os
 import uuid
@@ -256,4 +256,19 @@ class ImportAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Import | None = None) -> bool:
+        return False
+
+
+@admin.register(Export)
+class ExportAdmin(admin.ModelAdmin):
+    """Past exports written by the worker, read-only; each one's page is on its own list."""
+
+    list_display = ("file_name", "kind", "state", "rows_written", "requested_by", "requested_at")
+    list_filter = ("kind", "state")
+    fields = list_display + ("query", "finished_at", "error")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Export | None = None) -> bool:
         return False

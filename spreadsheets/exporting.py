@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterable, Iterator
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.test import RequestFactory
@@ -53,6 +54,8 @@ def listed(job: Export) -> QuerySet:
         reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"), QueryDict(job.query)
     )
     request.user = job.requested_by
+    if not model_admin.has_view_permission(request):  # taken away since the export was asked
+        raise PermissionDenied(f"{job.requested_by} may no longer view {opts.verbose_name_plural}")
     return model_admin.exported_queryset(request)  # type: ignore[attr-defined]
 
 

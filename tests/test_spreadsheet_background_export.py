@@ -5,6 +5,7 @@ import os
 from datetime import UTC, datetime
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from accounts.models import User
@@ -114,4 +115,23 @@ def test_a_failed_export_leaves_no_file_and_says_why(admin_client, posts, settin
     job = Export.objects.get()
     assert job.state == Export.State.FAILED
     assert "The export failed: disk full" in admin_client.get(status).content.decode()
+    assert os.listdir(settings.EXPORT_DIR) == []
+
+
+def test_an_export_fails_if_its_requester_lost_the_view_permission_meanwhile(
+    client, posts, settings
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.EXPORT_STREAMED_MAX_ROWS = 1
+    editor = User.objects.create_user("editor", is_staff=True, is_superuser=True)
+    client.force_login(editor)
+    client.get(reverse("admin:blog_post_export", args=["csv"]))
+    editor.is_superuser = False
+    editor.save()
+    job = Export.objects.get()
+
+    with pytest.raises(PermissionDenied, match="may no longer view posts"):
+        exporting.write(job)
+
+    assert job.state == Export.State.FAILED
     assert os.listdir(settings.EXPORT_DIR) == []
