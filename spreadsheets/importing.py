@@ -48,7 +48,9 @@ def check(job: Import) -> None:
                         counts[checked.outcome] += 1
                     if len(preview) < PREVIEW_ROWS:
                         preview.append(preview_line(checked, sheet))
-                    if plan and not problem_count:  # after a problem the plan is thrown away
+                    if (
+                        plan is not None and not problem_count
+                    ):  # after a problem the plan is thrown away
                         plan.writerow(sheet.planned(checked))
                 job.rows_checked += len(outcomes)
                 # Progress for the admin's page, which reloads itself while the worker runs.
@@ -89,10 +91,12 @@ def write(job: Import) -> None:
             sheet.finish_writing()
     except (Refused, NotThatFormat) as error:
         # Something changed since the check (another import, an edit in the admin).
-        job.problem_count = len(error.problems) if isinstance(error, Refused) else 1
-        job.problems = (error.problems if isinstance(error, Refused) else [])[:MAX_PROBLEMS] or [
-            {"row": "the file", "problem": str(error)}
-        ]
+        found = (
+            error.problems
+            if isinstance(error, Refused)
+            else [{"row": "the file", "problem": str(error)}]
+        )
+        job.problems, job.problem_count = found[:MAX_PROBLEMS], len(found)
         job.state = Import.State.REFUSED
     else:
         job.new, job.updated, job.unchanged = counts["new"], counts["updated"], counts["unchanged"]
