@@ -73,7 +73,8 @@ def write(job: Import) -> None:
     try:
         with transaction.atomic():
             if sheet.keeps_plan:
-                counts = sheet.write_plan(lambda: read_plan(job))
+                at_check = {"new": job.new, "updated": job.updated, "unchanged": job.unchanged}
+                counts = sheet.write_plan(lambda: read_plan(job), at_check)
             else:
                 for outcomes in checked_batches(job, sheet):
                     refused = [o for o in outcomes if o.problems]
