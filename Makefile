@@ -15,8 +15,8 @@ $(STAMP): requirements.txt requirements-dev.txt requirements-flask.txt
 run: $(STAMP)
 	$(PY) manage.py migrate
 	$(PY) manage.py dev_admin
-	@# The task worker (imports from the admin, spreadsheets/tasks.py) runs beside the server
-	@# and stops with it.
+	@# The task worker (imports and long exports from the admin, spreadsheets/tasks.py) runs
+	@# beside the server and stops with it.
 	$(PY) manage.py db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  DEBUG=$${DEBUG:-true} $(PY) manage.py runserver 127.0.0.1:8000
 
@@ -29,8 +29,8 @@ serve: $(STAMP)
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py migrate --noinput
 	@# No control socket: a second server on the machine would take over the same socket path.
-	@# The task worker (imports from the admin) runs beside gunicorn; a signal to either this
-	@# shell or its process group stops both.
+	@# The task worker (imports and long exports from the admin) runs beside gunicorn; a signal
+	@# to either this shell or its process group stops both.
 	$(PY) manage.py db_worker & worker=$$!; \
 	  $(VENV)/bin/gunicorn microblog.wsgi --workers $(WORKERS) --bind $(BIND) --no-control-socket & \
 	  server=$$!; trap 'kill $$server $$worker 2>/dev/null' EXIT INT TERM; wait $$server

@@ -174,6 +174,15 @@ REPLICA_CHECK_SECONDS = env_seconds("REPLICA_CHECK_SECONDS", default=1)
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Where uploaded import files wait for the worker (it must see the same folder as the app).
 IMPORT_UPLOAD_DIR = os.environ.get("IMPORT_UPLOAD_DIR") or str(BASE_DIR / "imports")
+# Exports of more rows than this are written by the worker to EXPORT_DIR (which it must see too)
+# and downloaded when done: streamed in the request, a million posts would outlast gunicorn's
+# 30 s timeout. Below it, the file streams at once (20,000 posts: about a second as CSV, a few
+# as XLSX).
+EXPORT_STREAMED_MAX_ROWS = int(os.environ.get("EXPORT_STREAMED_MAX_ROWS", 20_000))
+EXPORT_DIR = os.environ.get("EXPORT_DIR") or str(BASE_DIR / "exports")
+# Uploads never confirmed, and exports' files, are removed after this many hours (by the next
+# upload or export, or by `manage.py forget_spreadsheet_files` from cron).
+SPREADSHEET_FILES_KEEP_HOURS = float(os.environ.get("SPREADSHEET_FILES_KEEP_HOURS", 24))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -1,5 +1,5 @@
 """Import and export in the admin: buttons on the user and post lists (SpreadsheetAdminMixin,
-mixed into their admins in blog/admin.py), and the list of past imports."""
+mixed into their admins in blog/admin.py), and the lists of past imports and exports."""
 
 import os
 import uuid
@@ -13,6 +13,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
@@ -20,9 +21,10 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
 from spreadsheets import tasks
+from spreadsheets.cleaning import forget_stale_files
 from spreadsheets.formats import CONTENT_TYPES, FORMATS, csv_chunks, json_chunks, xlsx_file
 from spreadsheets.importing import PREVIEW_ROWS
-from spreadsheets.models import Import
+from spreadsheets.models import Export, Import
 from spreadsheets.sheets import ASSUMED_ZONE, SHEETS
 
 
@@ -61,6 +63,12 @@ class SpreadsheetAdminMixin(ModelAdminBase):
             path("import/", wrap(self.import_view), name=f"{name}_import"),
             path("import/<int:pk>/", wrap(self.import_status_view), name=f"{name}_import_status"),
             path("export/<str:file_format>/", wrap(self.export_view), name=f"{name}_export"),
+            path("exports/<int:pk>/", wrap(self.export_status_view), name=f"{name}_export_status"),
+            path(
+                "exports/<int:pk>/download/",
+                wrap(self.export_download_view),
+                name=f"{name}_export_download",
+            ),
             *super().get_urls(),
         ]
 
@@ -83,6 +91,7 @@ class SpreadsheetAdminMixin(ModelAdminBase):
             raise PermissionDenied
         form = UploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
+            forget_stale_files()
             job = self.save_upload(request, form.cleaned_data["file"])
             tasks.check_import.enqueue(job.pk)
             return redirect(self.import_url(job))
@@ -112,24 +121,27 @@ class SpreadsheetAdminMixin(ModelAdminBase):
             raise PermissionDenied
         job = get_object_or_404(Import, pk=pk, kind=self.sheet_kind)
         if request.method == "POST":
-            # Confirmed: only a checked file, once (a second click finds it writing).
-            if job.state == Import.State.CHECKED:
-                job.state = Import.State.WRITING
-                job.save(update_fields=["state"])
+            # Confirmed: only a checked file, once (a second click finds it writing, and an
+            # upload expired meanwhile stays expired).
+            checked = Import.objects.filter(pk=job.pk, state=Import.State.CHECKED)
+            if checked.update(state=Import.State.WRITING):
                 tasks.write_import.enqueue(job.pk)
             return redirect(self.import_url(job))
         return self.render_import_page(request, "import_status.html", job=job)
 
     def import_url(self, job: Import) -> str:
+        return self.admin_url("import_status", job.pk)
+
+    def admin_url(self, view: str, *args: Any) -> str:
         opts = self.model._meta
         return reverse(
-            f"admin:{opts.app_label}_{opts.model_name}_import_status",
-            args=[job.pk],
+            f"admin:{opts.app_label}_{opts.model_name}_{view}",
+            args=args,
             current_app=self.admin_site.name,
         )
 
     def render_import_page(
-        self, request: HttpRequest, template: str, **context: Any
+        self, request: HttpRequest, template: str, crumb: str = "Import", **context: Any
     ) -> TemplateResponse:
         opts = self.model._meta
         sheet = SHEETS[self.sheet_kind]
@@ -139,7 +151,8 @@ class SpreadsheetAdminMixin(ModelAdminBase):
             {
                 **self.admin_site.each_context(request),
                 "opts": opts,
-                "title": f"Import {opts.verbose_name_plural}",
+                "title": f"{crumb} {opts.verbose_name_plural}",
+                "crumb": crumb,
                 "columns": sheet.columns,
                 "required": sheet.required,
                 "zone": ASSUMED_ZONE,
@@ -148,23 +161,29 @@ class SpreadsheetAdminMixin(ModelAdminBase):
             },
         )
 
+    def exported_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        """The list as the person sees it: search, filters and the date range applied. Raises
+        IncorrectLookupParameters for a filter the list cannot apply."""
+        return self.get_changelist_instance(request).get_queryset(request)
+
     def export_view(self, request: HttpRequest, file_format: str) -> HttpResponseBase:
         if not self.has_view_permission(request):
             raise PermissionDenied
         if file_format not in FORMATS:
             raise Http404
-        # The list as the person sees it: search, filters and the date range applied.
         try:
-            queryset = self.get_changelist_instance(request).get_queryset(request)
+            queryset = self.exported_queryset(request)
         except IncorrectLookupParameters:
             # As the list itself answers a filter it cannot apply: back to it, with ?e=1.
-            opts = self.model._meta
-            changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
-            return redirect(f"{changelist}?{ERROR_FLAG}=1")
-        sheet = SHEETS[self.sheet_kind]()
-        header, lines = list(sheet.columns), sheet.export_lines(queryset)
+            return redirect(f"{self.admin_url('changelist')}?{ERROR_FLAG}=1")
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         file_name = f"{self.model._meta.verbose_name_plural}-{stamp}.{file_format}"
+        # Counted only up to the limit, so the question costs the same whatever the list's size.
+        limit = settings.EXPORT_STREAMED_MAX_ROWS
+        if queryset.order_by().values("pk")[: limit + 1].count() > limit:
+            return redirect(self.start_export(request, file_format, file_name))
+        sheet = SHEETS[self.sheet_kind]()
+        header, lines = list(sheet.columns), sheet.export_lines(queryset)
         if file_format == "xlsx":
             return FileResponse(
                 xlsx_file(header, lines),
@@ -178,6 +197,50 @@ class SpreadsheetAdminMixin(ModelAdminBase):
         )
         response["Content-Disposition"] = f'attachment; filename="{file_name}"'
         return response
+
+    def start_export(self, request: HttpRequest, file_format: str, file_name: str) -> str:
+        """Queues the export for the worker; returns the URL of its page."""
+        forget_stale_files()
+        folder = settings.EXPORT_DIR
+        os.makedirs(folder, exist_ok=True)
+        job = Export.objects.create(
+            kind=self.sheet_kind,
+            file_format=file_format,
+            query=request.GET.urlencode(),
+            file_name=file_name,
+            path=os.path.join(folder, f"{uuid.uuid4().hex}.{file_format}"),
+            requested_by=request.user,  # type: ignore[misc]  # staff only, as above
+        )
+        tasks.write_export.enqueue(job.pk)
+        return self.admin_url("export_status", job.pk)
+
+    def own_export(self, request: HttpRequest, pk: int) -> Export:
+        # Each person sees their own exports only: the file holds the list as filtered for them.
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(Export, pk=pk, kind=self.sheet_kind, requested_by=request.user)
+
+    def export_status_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        job = self.own_export(request, pk)
+        return self.render_import_page(
+            request,
+            "export_status.html",
+            crumb="Export",
+            job=job,
+            download=self.admin_url("export_download", job.pk),
+        )
+
+    def export_download_view(self, request: HttpRequest, pk: int) -> FileResponse:
+        job = self.own_export(request, pk)
+        if job.state != Export.State.DONE:
+            raise Http404("This export's file is not there (yet, or any more).")
+        # A file response: under gunicorn the file goes out through sendfile, not Python.
+        return FileResponse(
+            open(job.path, "rb"),  # noqa: SIM115 (the response closes it once sent)
+            as_attachment=True,
+            filename=job.file_name,
+            content_type=CONTENT_TYPES[job.file_format],
+        )
 
 
 @admin.register(Import)
@@ -193,4 +256,19 @@ class ImportAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Import | None = None) -> bool:
+        return False
+
+
+@admin.register(Export)
+class ExportAdmin(admin.ModelAdmin):
+    """Past exports written by the worker, read-only; each one's page is on its own list."""
+
+    list_display = ("file_name", "kind", "state", "rows_written", "requested_by", "requested_at")
+    list_filter = ("kind", "state")
+    fields = list_display + ("query", "finished_at", "error")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Export | None = None) -> bool:
         return False

@@ -197,15 +197,32 @@ def json_chunks(header: list[str], lines: Iterable[list[str]]) -> Iterator[bytes
     yield b"\n]\n"
 
 
-def xlsx_file(header: list[str], lines: Iterable[list[str]]) -> IO[bytes]:
-    """The XLSX file, in a temporary file opened for reading. openpyxl's write-only mode writes
-    each row out as it comes, with its text inline, so memory stays flat whatever the size."""
+def write_xlsx(header: list[str], lines: Iterable[list[str]], file: IO[bytes]) -> None:
+    """The XLSX file, written to `file`. openpyxl's write-only mode writes each row out as it
+    comes, with its text inline, so memory stays flat whatever the size."""
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet()
     sheet.append(header)
     for line in lines:
         sheet.append([escaped(cell) for cell in line])
-    file = tempfile.TemporaryFile()  # noqa: SIM115 (the response closes it once sent)
     workbook.save(file)
+
+
+def xlsx_file(header: list[str], lines: Iterable[list[str]]) -> IO[bytes]:
+    """The XLSX file, in a temporary file opened for reading."""
+    file = tempfile.TemporaryFile()  # noqa: SIM115 (the response closes it once sent)
+    write_xlsx(header, lines, file)
     file.seek(0)
     return file
+
+
+def write_file(
+    file_format: str, header: list[str], lines: Iterable[list[str]], file: IO[bytes]
+) -> None:
+    """The whole file in `file_format`, written to `file` (as the worker writes big exports)."""
+    if file_format == "xlsx":
+        write_xlsx(header, lines, file)
+        return
+    chunks = csv_chunks if file_format == "csv" else json_chunks
+    for chunk in chunks(header, lines):
+        file.write(chunk)

@@ -2,30 +2,32 @@
 
 1. `check`: read the whole file, a batch of rows at a time, and record what each row would do
    and what is wrong with any, writing nothing to users or posts. The admin shows the result.
-2. `write`, once a person confirms: read the file again, check every row again (the database
-   may have changed meanwhile) and write it, all in one transaction. One bad row rolls it all back.
+2. `write`, once a person confirms: write the rows in one transaction, checking again what the
+   database may have changed meanwhile. One row gone bad rolls it all back. Posts are written
+   from the plan the check left beside the upload (each row as checked, with its outcome), with
+   only their authors and identities checked again, a batch per query (PostSheet.write_plan);
+   users are read from the file and checked again in full (their checks are mostly against the
+   database).
 
 The file is never held in memory whole (except JSON, see formats.py): one batch at a time.
 """
 
 import contextlib
+import csv
 import os
 from collections.abc import Iterator
+from typing import Any
 
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.db import transaction
 
 from spreadsheets.formats import NotThatFormat, reading
 from spreadsheets.models import Import
-from spreadsheets.sheets import CONTROL_CHARACTERS, SHEETS, Outcome, Sheet
+from spreadsheets.sheets import CONTROL_CHARACTERS, SHEETS, Outcome, Refused, Sheet
 
 BATCH = 1_000
 PREVIEW_ROWS = 1_000
 MAX_PROBLEMS = 1_000
-
-
-class Refused(Exception):
-    """Raised inside the writing transaction to roll it back."""
 
 
 def check(job: Import) -> None:
@@ -35,19 +37,24 @@ def check(job: Import) -> None:
     problem_count = 0
     preview: list[dict] = []
     try:
-        for outcomes in checked_batches(job, sheet):
-            for checked in outcomes:
-                problem_count += len(checked.problems)
-                for problem in checked.problems:
-                    if len(problems) < MAX_PROBLEMS:
-                        problems.append({"row": checked.row.label, "problem": problem})
-                if checked.outcome:
-                    counts[checked.outcome] += 1
-                if len(preview) < PREVIEW_ROWS:
-                    preview.append(preview_line(checked, sheet))
-            job.rows_checked += len(outcomes)
-            # Progress for the admin's page, which reloads itself while the worker runs.
-            job.save(update_fields=["rows_checked"])
+        with keeping_plan(job, sheet) as plan:
+            for outcomes in checked_batches(job, sheet):
+                for checked in outcomes:
+                    problem_count += len(checked.problems)
+                    for problem in checked.problems:
+                        if len(problems) < MAX_PROBLEMS:
+                            problems.append({"row": checked.row.label, "problem": problem})
+                    if checked.outcome:
+                        counts[checked.outcome] += 1
+                    if len(preview) < PREVIEW_ROWS:
+                        preview.append(preview_line(checked, sheet))
+                    if (
+                        plan is not None and not problem_count
+                    ):  # after a problem the plan is thrown away
+                        plan.writerow(sheet.planned(checked))
+                job.rows_checked += len(outcomes)
+                # Progress for the admin's page, which reloads itself while the worker runs.
+                job.save(update_fields=["rows_checked"])
     except NotThatFormat as error:
         problems.insert(0, {"row": "the file", "problem": str(error)})
         problem_count += 1
@@ -65,21 +72,32 @@ def write(job: Import) -> None:
     counts = {"new": 0, "updated": 0, "unchanged": 0}
     try:
         with transaction.atomic():
-            for outcomes in checked_batches(job, sheet):
-                refused = [o for o in outcomes if o.problems]
-                if refused:
-                    raise Refused(refused)
-                sheet.write(outcomes)
-                for checked in outcomes:
-                    counts[checked.outcome] += 1
+            if sheet.keeps_plan:
+                at_check = {"new": job.new, "updated": job.updated, "unchanged": job.unchanged}
+                counts = sheet.write_plan(lambda: read_plan(job), at_check)
+            else:
+                for outcomes in checked_batches(job, sheet):
+                    refused = [o for o in outcomes if o.problems]
+                    if refused:
+                        raise Refused(
+                            [
+                                {"row": o.row.label, "problem": problem}
+                                for o in refused
+                                for problem in o.problems
+                            ]
+                        )
+                    sheet.write(outcomes)
+                    for checked in outcomes:
+                        counts[checked.outcome] += 1
             sheet.finish_writing()
     except (Refused, NotThatFormat) as error:
         # Something changed since the check (another import, an edit in the admin).
-        refused = error.args[0] if isinstance(error, Refused) else []
-        job.problems = [
-            {"row": o.row.label, "problem": problem} for o in refused for problem in o.problems
-        ][:MAX_PROBLEMS] or [{"row": "the file", "problem": str(error)}]
-        job.problem_count = len(job.problems)
+        found = (
+            error.problems
+            if isinstance(error, Refused)
+            else [{"row": "the file", "problem": str(error)}]
+        )
+        job.problems, job.problem_count = found[:MAX_PROBLEMS], len(found)
         job.state = Import.State.REFUSED
     else:
         job.new, job.updated, job.unchanged = counts["new"], counts["updated"], counts["unchanged"]
@@ -101,6 +119,25 @@ def checked_batches(job: Import, sheet: Sheet) -> Iterator[list[Outcome]]:
                 batch = []
         if batch:
             yield sheet.check(batch)
+
+
+def plan_path(job: Import) -> str:
+    return f"{job.path}.plan.csv"
+
+
+@contextlib.contextmanager
+def keeping_plan(job: Import, sheet: Sheet) -> Iterator[Any]:
+    """A CSV writer for the plan of a sheet that keeps one (None for one that does not)."""
+    if not sheet.keeps_plan:
+        yield None
+        return
+    with open(plan_path(job), "w", encoding="utf-8", newline="") as file:
+        yield csv.writer(file)
+
+
+def read_plan(job: Import) -> Iterator[list[str]]:
+    with open(plan_path(job), encoding="utf-8", newline="") as file:
+        yield from csv.reader(file)
 
 
 def header_problems(header: list[str], sheet: Sheet) -> None:
@@ -156,5 +193,7 @@ def record_in_history(job: Import) -> None:
 
 
 def forget_file(job: Import) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        os.remove(job.path)
+    """Removes the upload and its plan."""
+    for path in (job.path, plan_path(job)):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path)

@@ -15,6 +15,7 @@ class Import(models.Model):
         REFUSED = "refused", "refused: nothing written"
         WRITING = "writing", "writing"
         DONE = "done", "done: written"
+        EXPIRED = "expired", "expired: not confirmed in time, nothing written"
 
     kind = models.CharField(max_length=5, choices=Kind)
     file_name = models.CharField(max_length=255)
@@ -43,3 +44,33 @@ class Import(models.Model):
     @property
     def in_progress(self) -> bool:
         return self.state in {self.State.CHECKING, self.State.WRITING}
+
+
+class Export(models.Model):
+    """An export too big to stream inside a request (settings.EXPORT_STREAMED_MAX_ROWS): the
+    worker writes the file to EXPORT_DIR, and the admin shows its progress and then a link."""
+
+    class State(models.TextChoices):
+        WRITING = "writing", "writing the file"
+        DONE = "done", "done: ready to download"
+        FAILED = "failed", "failed"
+        EXPIRED = "expired", "expired: the file was removed"
+
+    kind = models.CharField(max_length=5, choices=Import.Kind)
+    file_format = models.CharField(max_length=4)
+    # The changelist's query string (search, filters, date range), applied again by the worker.
+    query = models.TextField(blank=True)
+    file_name = models.CharField(max_length=255)
+    path = models.CharField(max_length=500)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(max_length=8, choices=State, default=State.WRITING)
+    rows_written = models.PositiveBigIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} as {self.file_format.upper()} ({self.file_name})"

@@ -131,7 +131,8 @@ EXPECTED_DIFFERENCES = {
         "django_admin_log, django_content_type, "
         "django_migrations, django_session, django_tasks_database_dbtaskresult, "
         "post_body_trigrams, post_body_trigrams_config, post_body_trigrams_data, "
-        "post_body_trigrams_docsize, post_body_trigrams_idx, spreadsheets_import",
+        "post_body_trigrams_docsize, post_body_trigrams_idx, spreadsheets_export, "
+        "spreadsheets_import",
     ),
     ("user", "table", "name"): ("user", "accounts_user"),
     ("user", "table", "autoincrement"): (False, True),

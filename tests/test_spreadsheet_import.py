@@ -247,3 +247,99 @@ def test_an_id_that_is_no_post_id_is_refused(client, editor, bad_id):
     assert job.problems == [
         {"row": "row 2", "problem": f"id {bad_id!r} is not a whole number from 1 to {2**63 - 1}"}
     ]
+
+
+def test_a_post_deleted_after_the_check_refuses_the_whole_write(client, editor):
+    post = PostFactory(body="old words")
+    rows = [
+        ["id", "author", "body", "timestamp"],
+        [str(post.pk), post.author.username, "new words", post.timestamp.isoformat()],
+        ["", post.author.username, "a new one", "2026-01-01T00:00Z"],
+    ]
+    job = upload(client, "post", csv_file(rows))
+    assert (job.new, job.updated) == (1, 1)
+    deleted_id = post.pk
+    post.delete()
+
+    job = confirm(client, job)
+
+    assert job.state == Import.State.REFUSED
+    assert job.problems == [
+        {"row": "row 2", "problem": f"post {deleted_id} was deleted after the file was checked"}
+    ]
+    assert not Post.objects.exists()
+
+
+def test_an_id_taken_after_the_check_refuses_the_whole_write(client, editor):
+    mary = UserFactory(username="mary")
+    rows = [["id", "author", "body", "timestamp"], ["777", "mary", "mine", "2026-01-01T00:00Z"]]
+    job = upload(client, "post", csv_file(rows))
+    PostFactory(id=777, author=mary, body="someone else's")
+
+    job = confirm(client, job)
+
+    assert job.problems == [
+        {"row": "row 2", "problem": "post id 777 was taken after the file was checked"}
+    ]
+    assert Post.objects.get().body == "someone else's"
+
+
+def test_the_same_file_checked_twice_then_confirmed_twice_adds_nothing_the_second_time(
+    client, editor
+):
+    UserFactory(username="mary")
+    first = upload(client, "post", csv_file(POSTS))
+    second = upload(client, "post", csv_file(POSTS))
+    assert (first.new, second.new) == (2, 2)  # both checked before either was written
+
+    assert confirm(client, first).state == Import.State.DONE
+    second = confirm(client, second)
+
+    assert second.state == Import.State.REFUSED
+    assert [p["row"] for p in second.problems] == ["row 2", "row 3"]
+    assert second.problems[0]["problem"] == (
+        "a post by the same author at the same time was added after the file was checked"
+    )
+    assert Post.objects.count() == 2
+
+
+def test_a_post_edited_after_the_check_is_written_as_the_file_says(client, editor):
+    post = PostFactory(body="as in the file")
+    rows = [
+        ["id", "author", "body", "timestamp"],
+        [str(post.pk), post.author.username, post.body, post.timestamp.isoformat()],
+    ]
+    job = upload(client, "post", csv_file(rows))
+    assert job.unchanged == 1
+    Post.objects.filter(pk=post.pk).update(body="edited meanwhile")
+
+    job = confirm(client, job)
+
+    assert (job.state, job.updated) == (Import.State.DONE, 1)
+    post.refresh_from_db()
+    assert post.body == "as in the file"
+
+
+def test_posts_are_found_by_time_when_a_batch_spans_many_stored_posts(client, editor, monkeypatch):
+    # A batch's time range holding more stored posts than RANGE_LIMIT: looked up time by time.
+    monkeypatch.setattr("spreadsheets.sheets.RANGE_LIMIT", 1)
+    mary = UserFactory(username="mary")
+    PostFactory(
+        author=mary, body="between the two", timestamp=datetime(2026, 11, 30, 10, 30, tzinfo=UTC)
+    )
+    confirm(client, upload(client, "post", csv_file(POSTS)))
+
+    again = upload(client, "post", csv_file(POSTS))
+
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 2)
+
+
+def test_imported_posts_are_found_by_the_admins_search(client, editor):
+    # On SQLite they go in with the trigram index's trigger set aside, and are indexed at the end.
+    UserFactory(username="mary")
+    confirm(client, upload(client, "post", csv_file(POSTS)))
+
+    page = client.get(reverse("admin:blog_post_changelist"), {"q": "formula"}).content.decode()
+
+    assert "=1+1 is not a formula here" in page
+    assert "first post" not in page
