@@ -181,13 +181,15 @@ def compact_ngram_table(
 
 
 def apply(cursor: CursorWrapper, changes: Changes, done: Compaction) -> None:
-    if changes.rewrite:
+    # One multi-row statement (mysqlclient's executemany) for rewritten and added rows alike:
+    # each row is replaced where it stands, so even a process killed mid-batch leaves every
+    # post with its old text or its new, never none.
+    rows = [(pk, body) for body, pk in changes.rewrite] + changes.add
+    if rows:
         cursor.executemany(
-            f"UPDATE {NGRAM_TABLE} SET body = %s WHERE post_id = %s", changes.rewrite
-        )
-    if changes.add:
-        cursor.executemany(
-            f"INSERT INTO {NGRAM_TABLE} (post_id, body) VALUES (%s, %s)", changes.add
+            f"INSERT INTO {NGRAM_TABLE} (post_id, body) VALUES (%s, %s) "
+            "ON DUPLICATE KEY UPDATE body = VALUES(body)",
+            rows,
         )
     if changes.remove:
         placeholders = ", ".join(["%s"] * len(changes.remove))
