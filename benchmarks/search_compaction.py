@@ -113,6 +113,7 @@ def unfindable() -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.search_compaction")
     parser.add_argument("--batch-sizes", default="1000,5000")
+    parser.add_argument("--rest", type=float, default=1.0, help="compact_search_index's --rest")
     parser.add_argument(
         "--alone", type=float, default=20, help="seconds of the writer alone first, to compare"
     )
@@ -132,6 +133,7 @@ def main() -> None:
     if not has_ngram_table():
         sys.exit("DATABASE_URL must name a MariaDB database with Mroonga's N-gram table")
     failed = False
+    print(f"rest: {args.rest}", file=sys.stderr)
     print(
         "| batch size | posts | rows rewritten | rows removed | batches locked | seconds "
         "| writer's writes | slowest write | median write | writer's failures |"
@@ -158,7 +160,7 @@ def main() -> None:
         with tqdm(
             total=posts, unit=" posts", unit_scale=True, desc=f"batches of {batch_size}"
         ) as bar:
-            done = compact_ngram_table(batch_size=batch_size, on_batch=bar.update)
+            done = compact_ngram_table(batch_size=batch_size, rest=args.rest, on_batch=bar.update)
         report = writer.stop()
         connection.close()
         print(

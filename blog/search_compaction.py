@@ -138,11 +138,15 @@ def compact_ngram_table(
     batch_size: int = 1000,
     lock_wait: int = 2,
     lock_tries: int = 5,
+    rest: float = 1.0,
     on_batch: Callable[[int], object] = lambda posts: None,
     stop_requested: Callable[[], bool] = lambda: False,
 ) -> Compaction:
     """Make every row of MariaDB's N-gram table its post's body, and remove the rows of posts
     that are gone, batch by batch of `batch_size` posts in id order (see the module's docstring).
+
+    After each locked batch it waits `rest` times as long as it held the lock: where every batch
+    needs a change, locks back to back would leave writers little time between them.
 
     `on_batch(posts)` is called after each batch; `stop_requested()` is asked between batches
     (and between tries of a lock), and True ends the run there: every batch is then either done
@@ -163,11 +167,14 @@ def compact_ngram_table(
                 if not lock(cursor, lock_wait, lock_tries, stop_requested):
                     done.interrupted = True
                     break
+                locked = time.monotonic()
                 try:
                     apply(cursor, changes_needed(*read_range(cursor, after, last)), done)
                 finally:
                     cursor.execute("UNLOCK TABLES")
                 done.batches_locked += 1
+                # Writes that queued behind the lock go through before the next one.
+                time.sleep((time.monotonic() - locked) * rest)
             done.batches += 1
             on_batch(len(bodies))
             if last is None:

@@ -252,3 +252,26 @@ def test_elsewhere_there_is_nothing_to_compact():
 
     assert output.startswith("Nothing to compact: ")
     assert len(output.splitlines()) == 1
+
+
+@pytest.fixture
+def table_rebuilt_afterwards():
+    yield
+    # 0005 recorded as applied without its table: back to 0004 and forward builds it again.
+    call_command("migrate", "blog", "0004", verbosity=0)
+    call_command("migrate", verbosity=0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_mariadb_without_the_table_there_is_nothing_to_compact(
+    mroonga,  # noqa: F811
+    table_rebuilt_afterwards,
+):
+    # As on a server that had no Mroonga when 0005 ran: applied, and nothing made.
+    call_command("migrate", "blog", "0004", verbosity=0)
+    call_command("migrate", "blog", "0005", fake=True, verbosity=0)
+
+    assert compact() == (
+        "Nothing to compact: this MariaDB has no Mroonga table (Mroonga was not loaded when "
+        "0005 ran).\n"
+    )

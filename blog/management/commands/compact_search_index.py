@@ -38,14 +38,28 @@ class Command(BaseCommand):
             default=2,
             help="seconds a batch waits for transactions writing posts, per try (2)",
         )
+        parser.add_argument(
+            "--rest",
+            type=float,
+            default=1.0,
+            help="after each locked batch, pause this many times as long as it held the lock (1)",
+        )
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS)
 
     def handle(
-        self, *args: Any, batch_size: int, lock_wait: int, database: str, **options: Any
+        self,
+        *args: Any,
+        batch_size: int,
+        lock_wait: int,
+        rest: float,
+        database: str,
+        **options: Any,
     ) -> None:
         for name, value in (("--batch-size", batch_size), ("--lock-wait", lock_wait)):
             if value < 1:
                 raise CommandError(f"{name} must be 1 or more, got {value}")
+        if rest < 0:
+            raise CommandError(f"--rest must be 0 or more, got {rest}")
         if not has_ngram_table(database):
             self.stdout.write(f"Nothing to compact: {describe(connections[database])}.")
             return
@@ -59,8 +73,7 @@ class Command(BaseCommand):
         # (Signal handlers belong to the main thread; called from another, Ctrl-C is not ours.)
         main = threading.current_thread() is threading.main_thread()
         previous = signal.signal(signal.SIGINT, note_stop) if main else None
-        if main:
-            # Let a query under way finish rather than fail with EINTR.
+        if main:  # and let a query under way finish rather than fail with EINTR
             signal.siginterrupt(signal.SIGINT, False)
         try:
             total = Post.objects.using(database).count()
@@ -69,6 +82,7 @@ class Command(BaseCommand):
                     using=database,
                     batch_size=batch_size,
                     lock_wait=lock_wait,
+                    rest=rest,
                     on_batch=bar.update,
                     stop_requested=stop.is_set,
                 )
@@ -80,8 +94,8 @@ class Command(BaseCommand):
             if main:
                 signal.signal(signal.SIGINT, previous)
         summary = (
-            f"{done.rewritten} rows rewritten, {done.added} added, {done.removed} removed, "
-            f"{done.batches_locked} of {done.batches} batches locked, in {done.seconds:.1f} s"
+            f"{done.rewritten:,} rows rewritten, {done.added:,} added, {done.removed:,} removed, "
+            f"{done.batches_locked:,} of {done.batches:,} batches locked, in {done.seconds:.1f} s"
         )
         if done.interrupted:
             raise CommandError(
