@@ -81,8 +81,9 @@ def narrowed_by_ngrams(queryset: QuerySet[Post], words: list[str]) -> QuerySet[P
     is there is one short query (SHOW TABLES) per search.
 
     The table may name more posts than contain the word: it ignores spaces, and it keeps every
-    body a post ever had, deleted posts' too (migration 0005 says why), so `icontains` on
-    blog_post still decides. It never names fewer.
+    body a post ever had, deleted posts' too (migration 0005 says why) until `manage.py
+    compact_search_index` takes them out, so `icontains` on blog_post still decides. It never
+    names fewer.
 
     Common words are left to `icontains` alone, as on SQLite, but told apart differently:
     Mroonga collects every match before any LIMIT (counting the 190,000 posts with "coffee"
