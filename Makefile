@@ -35,8 +35,13 @@ serve: $(STAMP)
 	  $(VENV)/bin/gunicorn microblog.wsgi --workers $(WORKERS) --bind $(BIND) --no-control-socket & \
 	  server=$$!; trap 'kill $$server $$worker 2>/dev/null' EXIT INT TERM; wait $$server
 
+# The suite in parallel (pytest-xdist): one worker per CPU, each with its own test databases
+# (test_app.db_gw0, test_microblog_gw1, ...); a test file's tests stay on one worker, so a module's
+# costly fixture (the schema-change runs, a private standby) is built once. TEST_WORKERS=0 runs it
+# in one process. The slowest tests are listed at the end.
+TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 # ruff, then mypy with django-stubs' plugin (both configured in pyproject.toml).
 lint: $(STAMP)

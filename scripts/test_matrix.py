@@ -31,6 +31,9 @@ BACKENDS = {
     "mariadb": os.environ.get("MATRIX_MARIADB_URL", "mysql://root@127.0.0.1:3306/microblog"),
 }
 NEWEST_VENV = ROOT / ".venv-newest"
+# As `make test`: a worker per CPU (pytest-xdist), each with its own test databases named
+# test_<name>_gw0, _gw1, ...; a file's tests on one worker.
+PARALLEL = ["-n", os.environ.get("TEST_WORKERS", "auto"), "--dist", "loadfile"]
 
 
 def unreachable(url: str, wait: float = 20) -> str | None:
@@ -64,7 +67,15 @@ def run_pytest(
         env["DATABASE_REPLICA_URLS"] = replica_url
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.xml"
-        command = [str(python), "-m", "pytest", "-q", f"--junitxml={report}", *extra_args]
+        command = [
+            str(python),
+            "-m",
+            "pytest",
+            "-q",
+            *PARALLEL,
+            f"--junitxml={report}",
+            *extra_args,
+        ]
         returncode = subprocess.run(command, cwd=ROOT, env=env).returncode
         if not report.exists():
             return 0, 1, 0  # pytest died before reporting: count it as a failure
@@ -121,7 +132,8 @@ def with_replica() -> tuple[str, bool]:
         passed, failed, skipped = run_pytest(
             sys.executable, url, ["--reuse-db"], replica_url=replica_url
         )
-        served = "SELECT xact_commit FROM pg_stat_database WHERE datname = 'test_microblog'"
+        # Every worker's test database: test_microblog_gw0, _gw1, ...
+        served = "SELECT xact_commit FROM pg_stat_database WHERE datname LIKE 'test\\_microblog%'"
         time.sleep(1.1)  # statistics reach pg_stat_database up to a second after a transaction
         reads = sum(count for (count,) in standby.sql(served))  # 0 if pytest made no database
     finally:
