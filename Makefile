@@ -6,10 +6,13 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint check mysql-driver services test-all test-newest serve browser load load-quick
 
-# Re-install only when the pins change.
+# Re-install only when the pins change. uv installs the pins in seconds where pip takes a minute
+# or more (the README's commands should not keep a newcomer waiting); it comes from PyPI itself.
+UV_VERSION := 0.13.10
 $(STAMP): requirements.txt requirements-dev.txt requirements-flask.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements-dev.txt
 	touch $@
 
 run: $(STAMP)
