@@ -222,3 +222,17 @@ CONTRAST_SQL_MARIADB_URL ?= mysql://root@127.0.0.1:3306/contrast_sql
 contrast-sql: $(STAMP) mysql-driver services
 	$(PY) -m contrast.sql_capture --write docs/contrast.md \
 	  --postgres-url $(CONTRAST_SQL_POSTGRES_URL) --mariadb-url $(CONTRAST_SQL_MARIADB_URL)
+
+# The docs site (mkdocs.yml): README.md as its home page and every page of docs/, with the plots.
+# docs: built into site/ with --strict, so a broken link or anchor between pages fails;
+# docs-serve: the same, served at 127.0.0.1:8001 and rebuilt on every save. MkDocs and its theme
+# are installed into .venv here, not by `make test`.
+DOCS_STAMP := $(VENV)/.installed-docs
+$(DOCS_STAMP): $(STAMP) requirements-docs.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-docs.txt
+	touch $@
+.PHONY: docs docs-serve
+docs: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+docs-serve: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve --strict --dev-addr 127.0.0.1:8001
