@@ -236,3 +236,10 @@ docs: $(DOCS_STAMP)
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 docs-serve: $(DOCS_STAMP)
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve --strict --dev-addr 127.0.0.1:8001
+
+# The charts of docs/ (docs/plots/NAME.svg), redrawn from the results stored beside them
+# (docs/data/NAME.json) without running a benchmark; tests/test_plots.py fails until this has been
+# run after a data file changes.
+.PHONY: plots
+plots: $(STAMP)
+	$(PY) scripts/plots.py

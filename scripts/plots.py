@@ -1,0 +1,371 @@
+"""Draws docs/plots/NAME.svg from the measurements in docs/data/NAME.json (`make plots`).
+
+Each chart is a function of its data file alone, and the SVG is written byte for byte the same
+for the same data (fixed hash salt for the SVG's ids, no date in its metadata), so
+tests/test_plots.py can check that every committed chart is what its committed data draws now.
+Every series has its own line style or hatch and marker, so a chart reads in black and white.
+"""
+
+import io
+import json
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
+from matplotlib.ticker import FuncFormatter, LogFormatter, NullFormatter
+from matplotlib.typing import RcKeyType
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "docs" / "data"
+PLOTS = ROOT / "docs" / "plots"
+
+STYLE: dict[RcKeyType, Any] = {
+    "svg.hashsalt": "microblog-django",  # the SVG's element ids, otherwise random per run
+    # Text as text (a third of the size of text as shapes, and searchable), laid out with the
+    # metrics of DejaVu Sans, which matplotlib ships: every machine draws the same bytes.
+    "svg.fonttype": "none",
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans"],
+    "font.size": 9,
+    "axes.grid": True,
+    "grid.color": "#dddddd",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+# One look per series, told apart without colour: line style and marker (colour only helps).
+LOOKS = [
+    {"linestyle": "-", "marker": "o", "color": "#1f4e79"},
+    {"linestyle": "--", "marker": "s", "color": "#b03a2e"},
+    {"linestyle": ":", "marker": "^", "color": "#1e7b34"},
+    {"linestyle": "-.", "marker": "D", "color": "#7d3c98"},
+]
+HATCHES = ["", "///", "\\\\\\", "xx"]  # lines only: a dotted hatch is a path per dot
+GREYS = ["#404040", "#a0a0a0", "#d9d9d9", "#ffffff"]
+
+
+def chart_figure(width: float, height: float, top: float) -> Figure:
+    """A figure of this many inches whose charts leave the top for the title (see title())."""
+    return Figure(figsize=(width, height), layout=ConstrainedLayoutEngine(rect=(0, 0, 1, top)))
+
+
+def title(figure: Figure, shows: str, where_and_when: str) -> None:
+    """What the chart shows, in bold, over the machine and date it was measured on."""
+    figure.suptitle(shows, fontweight="bold", fontsize=11, x=0.01, ha="left")
+    figure.text(0.01, 0.955, textwrap.fill(where_and_when, 130), fontsize=8, va="top")
+
+
+def measured(data: dict[str, Any]) -> str:
+    return f"Measured {data['measured']} on {data['machine']}: `{data['command']}`."
+
+
+def posts_axis(axes: Axes, sizes: list[int]) -> None:
+    """A log axis of table sizes, labelled 10k, 1M."""
+    axes.set_xscale("log")
+    axes.set_xticks(sizes)
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: short_number(x)))
+    axes.xaxis.set_minor_formatter(NullFormatter())
+    axes.set_xlim(sizes[0] / 3, sizes[-1] * 3)
+
+
+def log_scale_in_plain_numbers(axes: Axes) -> None:
+    """A log y axis labelled 40, 60, 100 rather than 4×10¹."""
+    axes.set_yscale("log")
+    axes.yaxis.set_major_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
+    axes.yaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
+
+
+def short_number(number: float) -> str:
+    if number >= 1_000_000:
+        return f"{number / 1_000_000:g}M"
+    if number >= 1_000:
+        return f"{number / 1_000:g}k"
+    return f"{number:g}"
+
+
+def pages(data: dict[str, Any]) -> Figure:
+    """docs/performance.md: every page's time against posts, one panel per page."""
+    series = [
+        (backend, run["sizes"], by_page, run["measured"])
+        for run in data["runs"]
+        for backend, by_page in run["ms"].items()
+    ]
+    page_names = list(data["runs"][0]["ms"].values())[0].keys()
+    figure = chart_figure(10, 9.5, top=0.93)
+    panels = figure.subplots(3, 3).flat
+    for axes, page in zip(panels, page_names, strict=True):
+        for (backend, sizes, by_page, date), look in zip(series, LOOKS, strict=True):
+            axes.plot(sizes, by_page[page], label=f"{backend} ({date})", **look)
+        posts_axis(axes, series[0][1])
+        log_scale_in_plain_numbers(axes)
+        axes.set_title(page, fontsize=9)
+        axes.set_xlabel("posts")
+        axes.set_ylabel("ms per render")
+    figure.legend(
+        *panels.base[0, 0].get_legend_handles_labels(), loc="outside lower center", ncols=2
+    )
+    title(
+        figure,
+        "Time per page against posts, per backend (median render; log scales)",
+        " ".join(measured(run) for run in data["runs"]),
+    )
+    return figure
+
+
+def spreadsheets_export(data: dict[str, Any]) -> Figure:
+    """docs/performance.md: each export's time and peak memory against posts."""
+    figure = chart_figure(10, 5.2, top=0.88)
+    times, memory = figure.subplots(1, 2)
+    sizes = data["sizes"]
+    for backend, look in zip(data["exports"], LOOKS, strict=False):
+        for file_format, marker in zip(data["exports"][backend], "osD^", strict=False):
+            export = data["exports"][backend][file_format]
+            style = {**look, "marker": marker, "fillstyle": "none" if marker == "o" else "full"}
+            label = f"{backend}, {file_format}"
+            times.plot(sizes, export["seconds"], label=label, **style)
+            memory.plot(sizes, export["peak MiB"], label=label, **style)
+    for axes in (times, memory):
+        posts_axis(axes, sizes)
+        axes.set_xlabel("posts exported")
+    log_scale_in_plain_numbers(times)
+    times.set_ylabel("seconds, end to end (log)")
+    times.set_title("time: a hundred times the posts, 35 to 400 times the seconds", fontsize=9)
+    memory.set_ylim(0, None)
+    memory.set_ylabel("peak memory of the process, MiB")
+    memory.set_title("memory: flat from 10k (in the request) to 1M (the worker)", fontsize=9)
+    figure.legend(*times.get_legend_handles_labels(), loc="outside right center")
+    title(figure, "Exports from the admin: time and peak memory against posts", measured(data))
+    return figure
+
+
+def spreadsheets_import(data: dict[str, Any]) -> Figure:
+    """docs/performance.md: the import against seed_demo, its last run and every run's ratio."""
+    figure = chart_figure(10, 4.2, top=0.86)
+    seconds, ratios = figure.subplots(1, 2)
+    backends = list(data["last run seconds"])
+    for row, backend in enumerate(backends):
+        run = data["last run seconds"][backend]
+        import_bar, seed_bar = row * 3 + 1, row * 3
+        # The import's bar: its check, its write, and the rest of its time end to end (the
+        # upload, the requests, the worker picking the tasks up).
+        parts = [
+            (run["check"], GREYS[2], HATCHES[1]),
+            (run["write"], GREYS[3], HATCHES[2]),
+            (run["end to end"] - run["check"] - run["write"], GREYS[3], HATCHES[0]),
+        ]
+        left = 0.0
+        for width, grey, hatch in parts:
+            seconds.barh(import_bar, width, left=left, color=grey, hatch=hatch, edgecolor="k")
+            left += width
+        seconds.barh(seed_bar, run["seed_demo"], color=GREYS[1], edgecolor="k")
+        for bar, name, time in [
+            (import_bar, "import", run["end to end"]),
+            (seed_bar, "seed_demo", run["seed_demo"]),
+        ]:
+            seconds.text(time, bar, f" {name} {time:.1f} s", va="center", fontsize=8)
+    seconds.set_yticks([row * 3 + 0.5 for row in range(len(backends))], backends)
+    seconds.invert_yaxis()
+    seconds.set_xlabel(f"seconds for {data['posts']:,} posts (last run)")
+    longest = max(run["end to end"] for run in data["last run seconds"].values())
+    seconds.set_xlim(0, longest * 1.9)
+    seconds.legend(
+        seconds.patches[:4],
+        ["import: check", "import: write", "import: the rest", "seed_demo"],
+        loc="center right",
+    )
+    seconds.grid(axis="y", visible=False)
+    for row, backend in enumerate(backends):
+        runs = data["import / seed_demo, every run with the plan"][backend]
+        ratios.plot(runs, [row] * len(runs), **{**LOOKS[row], "linestyle": "none"})
+        ratios.plot(
+            runs[-1:],
+            [row],
+            linestyle="none",
+            marker="o",
+            markersize=14,
+            fillstyle="none",
+            color="k",
+        )
+    ratios.axvline(data["goal"], color="k", linestyle="--")
+    ratios.text(data["goal"], len(backends) - 0.5, f" goal: {data['goal']:g}×", fontsize=8)
+    ratios.set_yticks(range(len(backends)), backends)
+    ratios.set_ylim(len(backends) - 0.3, -0.7)
+    ratios.set_xlim(0, None)
+    ratios.set_xlabel("import / seed_demo, each run (circled: the last, with the final code)")
+    title(
+        figure,
+        f"Importing {data['posts']:,} posts through the admin, against seed_demo writing them",
+        measured(data),
+    )
+    return figure
+
+
+def failover(data: dict[str, Any]) -> Figure:
+    """docs/scale-out.md: per drill case, writes refused and the old leader's return."""
+    figure = chart_figure(10, 3.8, top=0.85)
+    axes = figure.subplots()
+    measures = [
+        ("writes refused seconds", "writes refused"),
+        ("old leader streaming again seconds", "old leader streaming again"),
+    ]
+    labels = []
+    for row, case in enumerate(data["cases"]):
+        for offset, ((key, name), hatch, grey) in enumerate(
+            zip(measures, HATCHES[1:], GREYS[2:], strict=False)
+        ):
+            figures = case[key]
+            y = row * 3 + offset
+            if figures is None:
+                axes.text(0.1, y, f"{name}: no (it stays the leader)", va="center", fontsize=8)
+                continue
+            axes.barh(
+                y,
+                figures["median"],
+                color=grey,
+                hatch=hatch,
+                edgecolor="k",
+                label=f"{name}: median" if row == 0 else None,
+            )
+            axes.plot([figures["median"], figures["worst"]], [y, y], color="k")
+            axes.plot(
+                figures["worst"],
+                y,
+                marker="|",
+                markersize=12,
+                color="k",
+                label="the worst of the runs" if row == 0 and offset == 0 else None,
+            )
+            axes.text(
+                figures["worst"],
+                y,
+                f"  {figures['median']:g} s (worst {figures['worst']:g} s)",
+                va="center",
+                fontsize=8,
+            )
+        labels.append(
+            f"{case['case'].replace('`', '')}\n"
+            f"{case['public reads failed']} of {case['public reads']:,} reads failed, "
+            f"{case['posts lost']} of {case['posts acknowledged']:,} posts lost"
+        )
+    axes.set_yticks([row * 3 + 0.5 for row in range(len(data["cases"]))], labels)
+    axes.invert_yaxis()
+    axes.grid(axis="y", visible=False)
+    axes.set_xlim(
+        0,
+        max(
+            c["old leader streaming again seconds"]["worst"]
+            for c in data["cases"]
+            if c["old leader streaming again seconds"]
+        )
+        * 1.35,
+    )
+    axes.set_xlabel(f"seconds ({data['runs per case']} runs of each case)")
+    axes.legend(loc="lower right")
+    title(
+        figure,
+        "The primary lost under load: writes refused, and the old leader's return",
+        measured(data),
+    )
+    return figure
+
+
+def schema_changes_1m(data: dict[str, Any]) -> Figure:
+    """docs/schema-changes.md: the writer's worst wait through each step, generated or reviewed."""
+    backends = ["SQLite", "PostgreSQL", "MariaDB"]
+    rows: list[tuple[str, str, str]] = []
+    for step in data["steps"]:
+        row = (step["scenario"], step["tool"], step["step"])
+        if row not in rows:
+            rows.append(row)
+    files = ["generated", "reviewed", "reviewed, kept live"]
+    markers = {
+        "generated": ("o", "none"),
+        "reviewed": ("s", "full"),
+        "reviewed, kept live": ("^", "full"),
+    }
+    figure = chart_figure(10, 8.5, top=0.93)
+    panels = figure.subplots(1, 3, sharey=True)
+    for axes, backend in zip(panels, backends, strict=True):
+        for step in data["steps"]:
+            cell = step[backend]
+            if cell is None:
+                continue
+            # The files of one step side by side on its row: generated above, reviewed below.
+            place = rows.index((step["scenario"], step["tool"], step["step"]))
+            y = place + (files.index(step["file"]) - 1) * 0.22
+            marker, fill = markers[step["file"]]
+            axes.plot(
+                cell["worst wait seconds"],
+                y,
+                marker=marker,
+                fillstyle=fill,
+                color="k",
+                linestyle="none",
+                markersize=6,
+            )
+            if cell["outcome"]:
+                axes.text(
+                    cell["worst wait seconds"] * 1.25, y, cell["outcome"], fontsize=7, va="center"
+                )
+        axes.axvline(1, color="k", linestyle=":", linewidth=1)
+        axes.set_xscale("log")
+        axes.set_xlim(0.007, 40)
+        axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
+        axes.set_xlabel("writer's worst wait, seconds (log)")
+        axes.set_title(backend)
+        for boundary in range(1, len(rows)):
+            if rows[boundary][0] != rows[boundary - 1][0]:
+                axes.axhline(boundary - 0.5, color="#999999", linewidth=0.8)
+    panels[0].set_yticks(range(len(rows)), [" ".join(row) for row in rows])
+    panels[0].set_ylim(len(rows) - 0.5, -0.5)
+    for axes in panels:
+        axes.grid(axis="y", visible=False)
+    handles = [
+        panels[0].plot(
+            [], [], marker=markers[f][0], fillstyle=markers[f][1], color="k", linestyle="none"
+        )[0]
+        for f in files
+    ]
+    figure.legend(handles, [f"{f} file" for f in files], loc="outside lower center", ncols=3)
+    title(
+        figure,
+        f"The writer beside each schema change at {data['posts']:,} posts: its worst wait "
+        "for one insert",
+        measured(data) + " A dash in the table is no point here; the dotted line is 1 s.",
+    )
+    return figure
+
+
+CHARTS: dict[str, Callable[[dict[str, Any]], Figure]] = {
+    "pages": pages,
+    "spreadsheets-import": spreadsheets_import,
+    "spreadsheets-export": spreadsheets_export,
+    "failover": failover,
+    "schema-changes-1m": schema_changes_1m,
+}
+
+
+def draw(name: str) -> bytes:
+    """The SVG that docs/data/NAME.json draws."""
+    data = json.loads((DATA / f"{name}.json").read_text(encoding="utf-8"))
+    with matplotlib.rc_context(STYLE):
+        figure = CHARTS[name](data)
+        svg = io.BytesIO()
+        figure.savefig(svg, format="svg", metadata={"Date": None})
+    return svg.getvalue()
+
+
+def main() -> None:
+    PLOTS.mkdir(exist_ok=True)
+    for name in CHARTS:
+        (PLOTS / f"{name}.svg").write_bytes(draw(name))
+        print(f"docs/plots/{name}.svg from docs/data/{name}.json", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
