@@ -99,7 +99,7 @@ def pages(data: dict[str, Any]) -> Figure:
     figure = chart_figure(10, 9.5, top=0.93)
     panels = figure.subplots(3, 3).flat
     for axes, page in zip(panels, page_names, strict=True):
-        for (backend, sizes, by_page, date), look in zip(series, LOOKS, strict=True):
+        for (backend, sizes, by_page, date), look in zip(series, LOOKS[: len(series)], strict=True):
             axes.plot(sizes, by_page[page], label=f"{backend} ({date})", **look)
         posts_axis(axes, series[0][1])
         log_scale_in_plain_numbers(axes)
@@ -122,8 +122,10 @@ def spreadsheets_export(data: dict[str, Any]) -> Figure:
     figure = chart_figure(10, 5.2, top=0.88)
     times, memory = figure.subplots(1, 2)
     sizes = data["sizes"]
-    for backend, look in zip(data["exports"], LOOKS, strict=False):
-        for file_format, marker in zip(data["exports"][backend], "osD^", strict=False):
+    for backend, look in zip(data["exports"], LOOKS[: len(data["exports"])], strict=True):
+        for file_format, marker in zip(
+            data["exports"][backend], "osD^"[: len(data["exports"][backend])], strict=True
+        ):
             export = data["exports"][backend][file_format]
             style = {**look, "marker": marker, "fillstyle": "none" if marker == "o" else "full"}
             label = f"{backend}, {file_format}"
@@ -216,7 +218,7 @@ def failover(data: dict[str, Any]) -> Figure:
     labels = []
     for row, case in enumerate(data["cases"]):
         for offset, ((key, name), hatch, grey) in enumerate(
-            zip(measures, HATCHES[1:], GREYS[2:], strict=False)
+            zip(measures, HATCHES[1:3], GREYS[2:4], strict=True)
         ):
             figures = case[key]
             y = row * 3 + offset
