@@ -294,7 +294,7 @@ def schema_changes_1m(data: dict[str, Any]) -> Figure:
     panels = figure.subplots(1, 3, sharey=True)
     for axes, backend in zip(panels, backends, strict=True):
         for step in data["steps"]:
-            cell = step[backend]
+            cell = step.get(backend)  # None: the step did not run on it (a dash in the table)
             if cell is None:
                 continue
             # The files of one step side by side on its row: generated above, reviewed below.
@@ -343,11 +343,60 @@ def schema_changes_1m(data: dict[str, Any]) -> Figure:
     return figure
 
 
+def failover_timeline(data: dict[str, Any]) -> Figure:
+    """docs/scale-out.md: each drill run's requests per second around the failover."""
+    runs = data["runs"]
+    figure = chart_figure(10, 2.6 * len(runs) + 1, top=1 - 0.75 / (2.6 * len(runs) + 1))
+    panels = figure.subplots(len(runs), 1, sharex=True, squeeze=False)[:, 0]
+    series = [
+        ("reads answered", {"linestyle": "-", "color": "#1f4e79"}),
+        ("reads failed", {"linestyle": "-.", "color": "#7d3c98", "marker": "D"}),
+        ("writes acknowledged", {"linestyle": "--", "color": "#1e7b34"}),
+        ("writes refused", {"linestyle": ":", "color": "#b03a2e", "marker": "x"}),
+    ]
+    started = {"leader lost": "leader killed", "postmaster lost": "postmaster killed"}
+    for axes, run in zip(panels, runs, strict=True):
+        # The first and last seconds are partial (the case starts and ends inside them).
+        seconds = run["seconds"][1:-1]
+        for name, look in series:
+            counts = run["per second"][name][1:-1]
+            label = f"{name} ({sum(run['per second'][name]):,})"
+            marked = [index for index, count in enumerate(counts) if count]
+            axes.plot(
+                seconds, counts, drawstyle="steps-post", label=label, markevery=marked, **look
+            )
+        moments = {started.get(run["case"], run["case"]): 0.0, **run["moments"]}
+        for number, (moment, second) in enumerate(moments.items()):
+            axes.axvline(second, color="k", linewidth=0.8, linestyle=(0, (1, 3)))
+            axes.annotate(
+                f"{moment} ({second:g} s)",
+                (second, 1 - 0.13 * number),
+                xycoords=("data", "axes fraction"),
+                xytext=(3, -2),
+                textcoords="offset points",
+                va="top",
+                fontsize=7,
+                bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none"},
+            )
+        axes.set_title(f"{run['case']} ({run['leader']})", fontsize=9, loc="left")
+        axes.set_ylabel("requests per second")
+        axes.set_ylim(0, None)
+        axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7)
+    panels[-1].set_xlabel("seconds from the moment the leader was lost (by when each was sent)")
+    title(
+        figure,
+        "Around each failover: public reads and editors' posts per second, one run of each case",
+        measured(data) + " The moments are when the drill saw them: it polls the cluster.",
+    )
+    return figure
+
+
 CHARTS: dict[str, Callable[[dict[str, Any]], Figure]] = {
     "pages": pages,
     "spreadsheets-import": spreadsheets_import,
     "spreadsheets-export": spreadsheets_export,
     "failover": failover,
+    "failover-timeline": failover_timeline,
     "schema-changes-1m": schema_changes_1m,
 }
 
