@@ -143,10 +143,13 @@ flask-downgrade: $(STAMP)
 SCHEMA_DATABASE_URL ?=
 SCHEMA_POSTS ?= 100000
 SCHEMA_KEEP ?=
+# SCHEMA_RESULTS=docs/data/schema-changes-1m.json (with SCHEMA_POSTS=1000000): the writer's
+# figures go into that backend's cells there, for `make plots`.
+SCHEMA_RESULTS ?=
 .PHONY: schema-changes
 schema-changes: $(STAMP)
 	$(PY) scripts/schema_changes.py --database-url "$(SCHEMA_DATABASE_URL)" --posts $(SCHEMA_POSTS) \
-	  $(if $(SCHEMA_KEEP),--keep-databases)
+	  $(if $(SCHEMA_KEEP),--keep-databases) $(if $(SCHEMA_RESULTS),--results $(SCHEMA_RESULTS))
 
 # Start this machine's PostgreSQL and MariaDB if they have stopped (no-ops when they run).
 services:
@@ -171,8 +174,8 @@ test-newest: $(STAMP) browser
 # database at its larger size under a writer, and the admin's import and export on each
 # backend against seed_demo (100,000 posts imported; exports' peak memory at 10,000 and 1,000,000
 # posts).
-# bench: 10,000 and 1,000,000 posts, tens of minutes (the pages' times also go to
-# docs/data/pages.json, and the charts are redrawn); bench-quick: 10,000 posts, then pages at
+# bench: 10,000 and 1,000,000 posts, tens of minutes (the pages', imports' and exports' figures
+# also go to docs/data/, and the charts are redrawn); bench-quick: 10,000 posts, then pages at
 # 1,000 and 10,000, a minute. Both fail on a schema mismatch, a trigram table that misses a
 # post, a read that takes more than one query, a page that is not 200, a page whose query
 # count grows with size, or a post that compaction left out of the N-gram table or a write of
@@ -185,9 +188,9 @@ bench: $(STAMP) mysql-driver services mroonga
 	$(PY) -m benchmarks.seeding
 	$(PY) -m benchmarks.seeding --mariadb
 	$(PY) -m benchmarks.pages --explain docs/query-plans.md --results docs/data/pages.json
-	$(PY) scripts/plots.py
 	DATABASE_URL=$(BENCH_MARIADB) $(PY) -m benchmarks.search_compaction
-	$(PY) -m benchmarks.spreadsheets
+	$(PY) -m benchmarks.spreadsheets --results docs/data
+	$(PY) scripts/plots.py
 
 bench-quick: $(STAMP) mysql-driver services mroonga
 	$(PY) -m benchmarks --quick

@@ -90,7 +90,8 @@ def main() -> None:
         results |= {
             "shows": f"the writer beside each schema change at {options.posts:,} posts (an insert"
             " every 50 ms): its worst wait for one insert, per step",
-            "source": "written by scripts/schema_changes.py --results, a backend per run",
+            "source": "written by scripts/schema_changes.py --results, a backend per run (the"
+            " other backends keep their earlier figures)",
             "measured": time.strftime("%Y-%m-%d", time.gmtime()),
             "machine": f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end",
             "command": "python scripts/schema_changes.py " + " ".join(sys.argv[1:]),
