@@ -34,6 +34,7 @@ STYLE: dict[RcKeyType, Any] = {
     "font.sans-serif": ["DejaVu Sans"],
     "font.size": 9,
     "axes.grid": True,
+    "axes.axisbelow": True,  # grid lines behind bars and lines
     "grid.color": "#dddddd",
     "axes.spines.top": False,
     "axes.spines.right": False,
@@ -49,15 +50,22 @@ HATCHES = ["", "///", "\\\\\\", "xx"]  # lines only: a dotted hatch is a path pe
 GREYS = ["#404040", "#a0a0a0", "#d9d9d9", "#ffffff"]
 
 
-def chart_figure(width: float, height: float, top: float) -> Figure:
-    """A figure of this many inches whose charts leave the top for the title (see title())."""
+# Inches at the top of every chart for its title and the two lines under it (see title()).
+TITLE_BAND = 0.9
+
+
+def chart_figure(width: float, height: float) -> Figure:
+    """A figure of this many inches whose charts leave the top band for the title."""
+    top = 1 - TITLE_BAND / height
     return Figure(figsize=(width, height), layout=ConstrainedLayoutEngine(rect=(0, 0, 1, top)))
 
 
 def title(figure: Figure, shows: str, where_and_when: str) -> None:
     """What the chart shows, in bold, over the machine and date it was measured on."""
-    figure.suptitle(shows, fontweight="bold", fontsize=11, x=0.01, ha="left")
-    figure.text(0.01, 0.955, textwrap.fill(where_and_when, 130), fontsize=8, va="top")
+    height = figure.get_figheight()
+    figure.suptitle(shows, fontweight="bold", fontsize=11, x=0.01, y=1 - 0.08 / height, ha="left")
+    subtitle = textwrap.fill(where_and_when, 130)
+    figure.text(0.01, 1 - 0.34 / height, subtitle, fontsize=8, va="top")
 
 
 def measured(data: dict[str, Any]) -> str:
@@ -96,7 +104,7 @@ def pages(data: dict[str, Any]) -> Figure:
         for backend, by_page in run["ms"].items()
     ]
     page_names = list(data["runs"][0]["ms"].values())[0].keys()
-    figure = chart_figure(10, 9.5, top=0.93)
+    figure = chart_figure(10, 9.5)
     panels = figure.subplots(3, 3).flat
     for axes, page in zip(panels, page_names, strict=True):
         for (backend, sizes, by_page, date), look in zip(series, LOOKS[: len(series)], strict=True):
@@ -119,7 +127,7 @@ def pages(data: dict[str, Any]) -> Figure:
 
 def spreadsheets_export(data: dict[str, Any]) -> Figure:
     """docs/performance.md: each export's time and peak memory against posts."""
-    figure = chart_figure(10, 5.2, top=0.88)
+    figure = chart_figure(10, 5.2)
     times, memory = figure.subplots(1, 2)
     sizes = data["sizes"]
     for backend, look in zip(data["exports"], LOOKS[: len(data["exports"])], strict=True):
@@ -157,7 +165,7 @@ def spreadsheets_export(data: dict[str, Any]) -> Figure:
 
 def spreadsheets_import(data: dict[str, Any]) -> Figure:
     """docs/performance.md: the import against seed_demo, its last run and every run's ratio."""
-    figure = chart_figure(10, 4.2, top=0.86)
+    figure = chart_figure(10, 4.2)
     seconds, ratios = figure.subplots(1, 2)
     backends = list(data["last run seconds"])
     for row, backend in enumerate(backends):
@@ -219,7 +227,7 @@ def spreadsheets_import(data: dict[str, Any]) -> Figure:
 
 def failover(data: dict[str, Any]) -> Figure:
     """docs/scale-out.md: per drill case, writes refused and the old leader's return."""
-    figure = chart_figure(10, 3.8, top=0.85)
+    figure = chart_figure(10, 3.8)
     axes = figure.subplots()
     measures = [
         ("writes refused seconds", "writes refused"),
@@ -300,7 +308,7 @@ def schema_changes_1m(data: dict[str, Any]) -> Figure:
         "reviewed": ("s", "full"),
         "reviewed, kept live": ("^", "full"),
     }
-    figure = chart_figure(10, 8.5, top=0.93)
+    figure = chart_figure(10, 8.5)
     panels = figure.subplots(1, 3, sharey=True)
     for axes, backend in zip(panels, backends, strict=True):
         for step in data["steps"]:
@@ -356,7 +364,7 @@ def schema_changes_1m(data: dict[str, Any]) -> Figure:
 def failover_timeline(data: dict[str, Any]) -> Figure:
     """docs/scale-out.md: each drill run's requests per second around the failover."""
     runs = data["runs"]
-    figure = chart_figure(10, 2.6 * len(runs) + 1, top=1 - 0.75 / (2.6 * len(runs) + 1))
+    figure = chart_figure(10, 2.6 * len(runs) + 1)
     panels = figure.subplots(len(runs), 1, sharex=True, squeeze=False)[:, 0]
     series = [
         ("reads answered", {"linestyle": "-", "color": "#1f4e79"}),
@@ -401,6 +409,114 @@ def failover_timeline(data: dict[str, Any]) -> Figure:
     return figure
 
 
+def seeding_sqlite(data: dict[str, Any]) -> Figure:
+    """docs/performance.md: demo posts written per second on SQLite, per way of keeping the
+    trigram table, at each size."""
+    ways = list(data["ways"])
+    figure = chart_figure(10, 4.6)
+    axes = figure.subplots()
+    height = 0.8 / len(data["sizes"])
+    for number, size in enumerate(data["sizes"]):
+        rates = [data["ways"][way][number]["posts per second"] for way in ways]
+        places = [row + number * height for row in range(len(ways))]
+        axes.barh(
+            places,
+            rates,
+            height,
+            label=f"{size:,} posts",
+            color=GREYS[number + 1],
+            hatch=HATCHES[number],
+            edgecolor="k",
+        )
+        for place, rate, way in zip(places, rates, ways, strict=True):
+            seconds = data["ways"][way][number]["seconds"]
+            axes.text(rate, place, f" {rate:,} posts/s ({seconds:g} s)", va="center", fontsize=7)
+    axes.set_yticks([row + height * (len(data["sizes"]) - 1) / 2 for row in range(len(ways))], ways)
+    axes.invert_yaxis()
+    axes.grid(axis="y", visible=False)
+    axes.set_xlim(0, max(w[-1]["posts per second"] for w in data["ways"].values()) * 1.3)
+    axes.set_xlabel("posts written per second (more is faster)")
+    axes.legend(loc="lower right")
+    title(
+        figure,
+        "Writing demo posts on SQLite, by how the trigram search table is kept",
+        measured(data),
+    )
+    return figure
+
+
+def orm(data: dict[str, Any]) -> Figure:
+    """docs/performance.md: raw sqlite3, SQLAlchemy's ORM and Django's ORM on the same work."""
+    operations = list(data["microseconds"])
+    figure = chart_figure(10, 1 + 1.1 * len(operations))
+    panels = figure.subplots(len(operations), 1)
+    units = [(1e6, "s"), (1e3, "ms"), (1, "µs")]
+    for axes, operation in zip(panels, operations, strict=True):
+        times = data["microseconds"][operation]
+        scale, unit = next((scale, unit) for scale, unit in units if max(times) >= scale)
+        for row, time in enumerate(times):
+            axes.barh(row, time / scale, color=GREYS[row + 1], hatch=HATCHES[row], edgecolor="k")
+            axes.text(time / scale, row, f" {time / scale:g} {unit}", va="center", fontsize=7)
+        axes.set_yticks(range(len(times)), data["contenders"], fontsize=7)
+        axes.invert_yaxis()
+        axes.set_xlim(0, max(times) / scale * 1.2)
+        axes.set_title(f"{operation} ({unit}; less is faster)", fontsize=8, loc="left")
+        axes.grid(axis="y", visible=False)
+    title(
+        figure,
+        "The same work on SQLite: raw sqlite3, SQLAlchemy's ORM, Django's ORM",
+        measured(data),
+    )
+    return figure
+
+
+def load(data: dict[str, Any]) -> Figure:
+    """docs/load.md: each kind of request's median and 99th percentile, per backend."""
+    backends = list(data["ms"])
+    kinds = list(data["ms"][backends[0]])
+    figure = chart_figure(10, 3.6)
+    axes = figure.subplots()
+    height = 0.8 / len(backends)
+    for number, backend in enumerate(backends):
+        places = [row + number * height for row in range(len(kinds))]
+        label = f"{backend} ({data['requests per second'][backend]} requests/s): median"
+        p50 = [data["ms"][backend][kind]["p50"] for kind in kinds]
+        p99 = [data["ms"][backend][kind]["p99"] for kind in kinds]
+        axes.barh(
+            places,
+            p50,
+            height,
+            label=label,
+            color=GREYS[number + 1],
+            hatch=HATCHES[number],
+            edgecolor="k",
+        )
+        axes.plot(
+            p99,
+            places,
+            linestyle="none",
+            marker="|",
+            markersize=14,
+            color="k",
+            label="99th percentile" if number == 0 else None,
+        )
+        for place, median, slowest in zip(places, p50, p99, strict=True):
+            axes.plot([median, slowest], [place, place], color="k", linewidth=0.8)
+            axes.text(slowest, place, f"  {median} / {slowest} ms", va="center", fontsize=7)
+    axes.set_yticks([row + height * (len(backends) - 1) / 2 for row in range(len(kinds))], kinds)
+    axes.invert_yaxis()
+    axes.grid(axis="y", visible=False)
+    axes.set_xlim(0, max(d[k]["p99"] for d in data["ms"].values() for k in d) * 1.6)
+    axes.set_xlabel("milliseconds per request (bar: median; line to the mark: 99th percentile)")
+    axes.legend(loc="lower right", fontsize=7)
+    title(
+        figure,
+        "The production server under load on loopback: latency per kind of request",
+        measured(data),
+    )
+    return figure
+
+
 CHARTS: dict[str, Callable[[dict[str, Any]], Figure]] = {
     "pages": pages,
     "spreadsheets-import": spreadsheets_import,
@@ -408,6 +524,9 @@ CHARTS: dict[str, Callable[[dict[str, Any]], Figure]] = {
     "failover": failover,
     "failover-timeline": failover_timeline,
     "schema-changes-1m": schema_changes_1m,
+    "seeding-sqlite": seeding_sqlite,
+    "orm": orm,
+    "load": load,
 }
 
 
