@@ -502,7 +502,7 @@ def load(data: dict[str, Any]) -> Figure:
         )
         for place, median, slowest in zip(places, p50, p99, strict=True):
             axes.plot([median, slowest], [place, place], color="k", linewidth=0.8)
-            axes.text(slowest, place, f"  {median} / {slowest} ms", va="center", fontsize=7)
+            axes.text(slowest, place, f"  {median:,} / {slowest:,} ms", va="center", fontsize=7)
     axes.set_yticks([row + height * (len(backends) - 1) / 2 for row in range(len(kinds))], kinds)
     axes.invert_yaxis()
     axes.grid(axis="y", visible=False)
@@ -512,6 +512,47 @@ def load(data: dict[str, Any]) -> Figure:
     title(
         figure,
         "The production server under load on loopback: latency per kind of request",
+        measured(data),
+    )
+    return figure
+
+
+def schema_changes_f_100k(data: dict[str, Any]) -> Figure:
+    """docs/schema-changes.md: scenario f's upgrade beside the writer, per backend and file."""
+    upgrades = data["upgrades"]
+    labels = [f"{u['backend']}: {u['tool']}, {u['file'].replace('`', '')}" for u in upgrades]
+    figure = chart_figure(10, 1.2 + 0.35 * len(upgrades))
+    upgrade, wait = figure.subplots(1, 2, sharey=True)
+    for row, found in enumerate(upgrades):
+        reviewed = found["file"].startswith("reviewed")
+        look = {"color": GREYS[2 if reviewed else 3], "hatch": HATCHES[1 if reviewed else 0]}
+        upgrade.barh(row, found["upgrade seconds"], edgecolor="k", **look)
+        upgrade.text(
+            found["upgrade seconds"],
+            row,
+            f" {found['upgrade seconds']:g} s",
+            va="center",
+            fontsize=7,
+        )
+        wait.barh(row, found["worst wait seconds"], edgecolor="k", **look)
+        wait.text(
+            found["worst wait seconds"],
+            row,
+            f" {found['worst wait seconds']:g} s ({found['failed inserts']} failed)",
+            va="center",
+            fontsize=7,
+        )
+    upgrade.set_yticks(range(len(upgrades)), labels)
+    upgrade.invert_yaxis()
+    for axes in (upgrade, wait):
+        axes.grid(axis="y", visible=False)
+    upgrade.set_xlim(0, max(u["upgrade seconds"] for u in upgrades) * 1.2)
+    upgrade.set_xlabel("upgrade, seconds (tool start-up included)")
+    wait.set_xlim(0, max(u["worst wait seconds"] for u in upgrades) * 1.5)
+    wait.set_xlabel("writer's worst wait for an insert, seconds")
+    title(
+        figure,
+        f"Adding an index to {data['posts']:,} posts under a writer (f); hatched: reviewed",
         measured(data),
     )
     return figure
@@ -527,6 +568,8 @@ CHARTS: dict[str, Callable[[dict[str, Any]], Figure]] = {
     "seeding-sqlite": seeding_sqlite,
     "orm": orm,
     "load": load,
+    "load-standby": load,
+    "schema-changes-f-100k": schema_changes_f_100k,
 }
 
 
