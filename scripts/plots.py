@@ -47,7 +47,7 @@ LOOKS = [
     {"linestyle": "-.", "marker": "D", "color": "#7d3c98"},
 ]
 HATCHES = ["", "///", "\\\\\\", "xx"]  # lines only: a dotted hatch is a path per dot
-GREYS = ["#404040", "#a0a0a0", "#d9d9d9", "#ffffff"]
+GREYS = ["#a0a0a0", "#d9d9d9", "#ffffff"]  # fills, darkest first
 
 
 # Inches at the top of every chart for its title and the two lines under it (see title()).
@@ -174,15 +174,15 @@ def spreadsheets_import(data: dict[str, Any]) -> Figure:
         # The import's bar: its check, its write, and the rest of its time end to end (the
         # upload, the requests, the worker picking the tasks up).
         parts = [
-            (run["check"], GREYS[2], HATCHES[1]),
-            (run["write"], GREYS[3], HATCHES[2]),
-            (run["end to end"] - run["check"] - run["write"], GREYS[3], HATCHES[0]),
+            (run["check"], GREYS[1], HATCHES[1]),
+            (run["write"], GREYS[2], HATCHES[2]),
+            (run["end to end"] - run["check"] - run["write"], GREYS[2], HATCHES[0]),
         ]
         left = 0.0
         for width, grey, hatch in parts:
             seconds.barh(import_bar, width, left=left, color=grey, hatch=hatch, edgecolor="k")
             left += width
-        seconds.barh(seed_bar, run["seed_demo"], color=GREYS[1], edgecolor="k")
+        seconds.barh(seed_bar, run["seed_demo"], color=GREYS[0], edgecolor="k")
         for bar, name, time in [
             (import_bar, "import", run["end to end"]),
             (seed_bar, "seed_demo", run["seed_demo"]),
@@ -216,7 +216,7 @@ def spreadsheets_import(data: dict[str, Any]) -> Figure:
     ratios.set_yticks(range(len(backends)), backends)
     ratios.set_ylim(len(backends) - 0.3, -0.7)
     ratios.set_xlim(0, None)
-    ratios.set_xlabel("import / seed_demo, each run (circled: the last, with the final code)")
+    ratios.set_xlabel("import / seed_demo, each run (circled: the last)")
     title(
         figure,
         f"Importing {data['posts']:,} posts through the admin, against seed_demo writing them",
@@ -236,7 +236,7 @@ def failover(data: dict[str, Any]) -> Figure:
     labels = []
     for row, case in enumerate(data["cases"]):
         for offset, ((key, name), hatch, grey) in enumerate(
-            zip(measures, HATCHES[1:3], GREYS[2:4], strict=True)
+            zip(measures, HATCHES[1:3], GREYS[1:3], strict=True)
         ):
             figures = case[key]
             y = row * 3 + offset
@@ -275,15 +275,8 @@ def failover(data: dict[str, Any]) -> Figure:
     axes.set_yticks([row * 3 + 0.5 for row in range(len(data["cases"]))], labels)
     axes.invert_yaxis()
     axes.grid(axis="y", visible=False)
-    axes.set_xlim(
-        0,
-        max(
-            c["old leader streaming again seconds"]["worst"]
-            for c in data["cases"]
-            if c["old leader streaming again seconds"]
-        )
-        * 1.35,
-    )
+    worst = [case[key]["worst"] for case in data["cases"] for key, _ in measures if case[key]]
+    axes.set_xlim(0, max(worst) * 1.35)
     axes.set_xlabel(f"seconds ({data['runs per case']} runs of each case)")
     axes.legend(loc="lower right")
     title(
@@ -308,6 +301,12 @@ def schema_changes_1m(data: dict[str, Any]) -> Figure:
         "reviewed": ("s", "full"),
         "reviewed, kept live": ("^", "full"),
     }
+    waits = [
+        step[backend]["worst wait seconds"]
+        for step in data["steps"]
+        for backend in backends
+        if step.get(backend)
+    ]
     figure = chart_figure(10, 8.5)
     panels = figure.subplots(1, 3, sharey=True)
     for axes, backend in zip(panels, backends, strict=True):
@@ -334,7 +333,7 @@ def schema_changes_1m(data: dict[str, Any]) -> Figure:
                 )
         axes.axvline(1, color="k", linestyle=":", linewidth=1)
         axes.set_xscale("log")
-        axes.set_xlim(0.007, 40)
+        axes.set_xlim(min(waits) * 0.7, max(waits) * 5)  # room for the outcome on the right
         axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
         axes.set_xlabel("writer's worst wait, seconds (log)")
         axes.set_title(backend)
@@ -424,7 +423,7 @@ def seeding_sqlite(data: dict[str, Any]) -> Figure:
             rates,
             height,
             label=f"{size:,} posts",
-            color=GREYS[number + 1],
+            color=GREYS[number],
             hatch=HATCHES[number],
             edgecolor="k",
         )
@@ -455,7 +454,7 @@ def orm(data: dict[str, Any]) -> Figure:
         times = data["microseconds"][operation]
         scale, unit = next((scale, unit) for scale, unit in units if max(times) >= scale)
         for row, time in enumerate(times):
-            axes.barh(row, time / scale, color=GREYS[row + 1], hatch=HATCHES[row], edgecolor="k")
+            axes.barh(row, time / scale, color=GREYS[row], hatch=HATCHES[row], edgecolor="k")
             axes.text(time / scale, row, f" {time / scale:g} {unit}", va="center", fontsize=7)
         axes.set_yticks(range(len(times)), data["contenders"], fontsize=7)
         axes.invert_yaxis()
@@ -487,7 +486,7 @@ def load(data: dict[str, Any]) -> Figure:
             p50,
             height,
             label=label,
-            color=GREYS[number + 1],
+            color=GREYS[number],
             hatch=HATCHES[number],
             edgecolor="k",
         )
@@ -525,7 +524,7 @@ def schema_changes_f_100k(data: dict[str, Any]) -> Figure:
     upgrade, wait = figure.subplots(1, 2, sharey=True)
     for row, found in enumerate(upgrades):
         reviewed = found["file"].startswith("reviewed")
-        look = {"color": GREYS[2 if reviewed else 3], "hatch": HATCHES[1 if reviewed else 0]}
+        look = {"color": GREYS[1 if reviewed else 2], "hatch": HATCHES[1 if reviewed else 0]}
         upgrade.barh(row, found["upgrade seconds"], edgecolor="k", **look)
         upgrade.text(
             found["upgrade seconds"],
