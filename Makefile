@@ -118,14 +118,15 @@ patroni:
 # The primary lost under load (docs/scale-out.md, "When the primary fails"): a Patroni cluster of
 # two PostgreSQL servers, the app under gunicorn, readers and writers over HTTP, the leader killed.
 # failover-drill: 3 rounds of each case (leader lost, postmaster lost, switchover), about 5
-# minutes; failover-drill-quick: one shorter round of each, about 3 minutes, for CI. Both fail on
-# a lost or duplicated post, a failed public read, or an old leader not streaming again within
-# 60 s.
+# minutes; failover-drill-quick: one shorter round of each, about 3 minutes, for CI (its
+# timeline written to a scratch file; --results docs/data/failover-timeline.json keeps one for
+# `make plots`). Both fail on a lost or duplicated post, a failed public read, or an old leader
+# not streaming again within 60 s.
 .PHONY: failover-drill failover-drill-quick
 failover-drill: $(STAMP) patroni
 	$(PY) scripts/failover_drill.py
 failover-drill-quick: $(STAMP) patroni
-	$(PY) scripts/failover_drill.py --quick
+	$(PY) scripts/failover_drill.py --quick --results $$(mktemp)
 
 # The Flask twins' own tools, next to ours (docs/contrast.md): TWIN=flask_app (the 2018 edition,
 # the default) or TWIN=flask_app_2024 (today's). The database is FLASK_DATABASE_URL (SQLAlchemy's
@@ -151,10 +152,13 @@ flask-downgrade: $(STAMP)
 SCHEMA_DATABASE_URL ?=
 SCHEMA_POSTS ?= 100000
 SCHEMA_KEEP ?=
+# SCHEMA_RESULTS=docs/data/schema-changes-1m.json (with SCHEMA_POSTS=1000000): the writer's
+# figures go into that backend's cells there, for `make plots`.
+SCHEMA_RESULTS ?=
 .PHONY: schema-changes
 schema-changes: $(STAMP)
 	$(PY) scripts/schema_changes.py --database-url "$(SCHEMA_DATABASE_URL)" --posts $(SCHEMA_POSTS) \
-	  $(if $(SCHEMA_KEEP),--keep-databases)
+	  $(if $(SCHEMA_KEEP),--keep-databases) $(if $(SCHEMA_RESULTS),--results $(SCHEMA_RESULTS))
 
 # Start this machine's PostgreSQL and MariaDB if they have stopped (no-ops when they run).
 services:
@@ -179,11 +183,13 @@ test-newest: $(STAMP) browser
 # database at its larger size under a writer, and the admin's import and export on each
 # backend against seed_demo (100,000 posts imported; exports' peak memory at 10,000 and 1,000,000
 # posts).
-# bench: 10,000 and 1,000,000 posts, tens of minutes; bench-quick: 10,000 posts, then pages at
-# 1,000 and 10,000, a minute. Both fail on a schema mismatch, a trigram table that misses a
-# post, a read that takes more than one query, a page that is not 200, a page whose query
-# count grows with size, or a post that compaction left out of the N-gram table or a write of
-# the writer beside it that failed; timings are printed, not judged.
+# bench: 10,000 and 1,000,000 posts, tens of minutes (the pages', imports' and exports' figures
+# also go to docs/data/, and the charts are redrawn); bench-quick: 10,000 posts, then pages at
+# 1,000 and 10,000, a minute, its results written to scratch files (so CI runs that code too).
+# Both fail on a schema mismatch, a trigram table that misses a post, a read that takes more
+# than one query, a page that is not 200, a page whose query count grows with size, or a post
+# that compaction left out of the N-gram table or a write of the writer beside it that failed;
+# timings are printed, not judged.
 .PHONY: bench bench-quick
 # The page benchmark's MariaDB database, which it leaves filled at its larger size.
 BENCH_MARIADB = $${BENCH_MARIADB_URL:-mysql://root@127.0.0.1:3306}/$${BENCH_DATABASE:-microblog_bench}
@@ -191,17 +197,18 @@ bench: $(STAMP) mysql-driver services mroonga
 	$(PY) -m benchmarks
 	$(PY) -m benchmarks.seeding
 	$(PY) -m benchmarks.seeding --mariadb
-	$(PY) -m benchmarks.pages --explain docs/query-plans.md
+	$(PY) -m benchmarks.pages --explain docs/query-plans.md --results docs/data/pages.json
 	DATABASE_URL=$(BENCH_MARIADB) $(PY) -m benchmarks.search_compaction
-	$(PY) -m benchmarks.spreadsheets
+	$(PY) -m benchmarks.spreadsheets --results docs/data
+	$(PY) scripts/plots.py
 
 bench-quick: $(STAMP) mysql-driver services mroonga
 	$(PY) -m benchmarks --quick
 	$(PY) -m benchmarks.seeding --quick
 	$(PY) -m benchmarks.seeding --mariadb --quick
-	$(PY) -m benchmarks.pages --quick
+	$(PY) -m benchmarks.pages --quick --results $$(mktemp)
 	DATABASE_URL=$(BENCH_MARIADB) $(PY) -m benchmarks.search_compaction --alone 5
-	$(PY) -m benchmarks.spreadsheets --quick
+	$(PY) -m benchmarks.spreadsheets --quick --results $$(mktemp -d)
 
 # The admin's post list in headless Chromium, as an editor sees it, on whatever DATABASE_URL
 # names (docs/admin-post-list-1m.png was taken after `make bench`, on its PostgreSQL database).
@@ -230,3 +237,24 @@ CONTRAST_SQL_MARIADB_URL ?= mysql://root@127.0.0.1:3306/contrast_sql
 contrast-sql: $(STAMP) mysql-driver services
 	$(PY) -m contrast.sql_capture --write docs/contrast.md \
 	  --postgres-url $(CONTRAST_SQL_POSTGRES_URL) --mariadb-url $(CONTRAST_SQL_MARIADB_URL)
+
+# The docs site (mkdocs.yml): README.md as its home page and every page of docs/, with the plots.
+# docs: built into site/ with --strict, so a broken link or anchor between pages fails;
+# docs-serve: the same, served at 127.0.0.1:8001 and rebuilt on every save. MkDocs and its theme
+# are installed into .venv here, not by `make test`.
+DOCS_STAMP := $(VENV)/.installed-docs
+$(DOCS_STAMP): $(STAMP) requirements-docs.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-docs.txt
+	touch $@
+.PHONY: docs docs-serve
+docs: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+docs-serve: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve --strict --dev-addr 127.0.0.1:8001
+
+# The charts of docs/ (docs/plots/NAME.svg), redrawn from the results stored beside them
+# (docs/data/NAME.json) without running a benchmark; tests/test_plots.py fails until this has been
+# run after a data file changes.
+.PHONY: plots
+plots: $(STAMP)
+	$(PY) scripts/plots.py

@@ -4,7 +4,8 @@ Every page a reader or an editor can reach, at each table size, on each backend:
 of several renders through Django's test client, its number of queries, and the EXPLAIN of each
 query it runs on the posts table. Exits 1 when a page answers anything but 200 or runs more
 queries at a larger size; times are printed, never judged (a shared machine is too noisy to fail
-on them). `--explain FILE` writes every plan to FILE. Fewer queries at a larger size are a plan
+on them). `--explain FILE` writes every plan to FILE, `--results FILE` the times as JSON
+(docs/data/pages.json's form, which `make plots` draws). Fewer queries at a larger size are a plan
 chosen by the data, not a cost that grows: MariaDB's search skips its N-gram lookup for a word in
 one sampled post in ten, and a word in 19 % of the posts counts as common only once the table
 holds the 500 matches that take (blog/search.py).
@@ -24,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +47,8 @@ NEEDLE = "xylophonequartz"
 # A user with this many posts, spread over the whole table, at every size: their page holds the
 # same rows at every size, so its time shows what the table's size alone costs.
 AUTHOR_POSTS = 150
+# The backends as the docs' charts name them.
+LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mariadb": "MariaDB"}
 
 
 def parse_args() -> argparse.Namespace:
@@ -56,6 +59,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=10, help="renders per page (median)")
     parser.add_argument("--quick", action="store_true", help="1,000 and 10,000 posts (for CI)")
     parser.add_argument("--explain", type=Path, help="write every query's plan to this file")
+    parser.add_argument(
+        "--results", type=Path, help="write the times as JSON (docs/data/pages.json, make plots)"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.quick:
@@ -256,6 +262,32 @@ def report(
     return failures
 
 
+def write_results(
+    path: Path, all_results: dict[str, dict[int, dict[str, Any]]], args: argparse.Namespace
+) -> None:
+    """The median times as docs/data/pages.json holds them, for scripts/plots.py to draw."""
+    ms = {
+        LABELS.get(backend, backend): {
+            name: [results[size]["pages"][name]["ms"] for size in args.sizes]
+            for name in results[args.sizes[0]]["pages"]
+        }
+        for backend, results in all_results.items()
+    }
+    run = {
+        "measured": datetime.now(UTC).date().isoformat(),
+        "machine": f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end",
+        "command": "python -m benchmarks.pages " + " ".join(sys.argv[1:]),
+        "sizes": args.sizes,
+        "ms": ms,
+    }
+    results = {
+        "shows": "time per page (median of the renders) against posts, per backend",
+        "source": "written by python -m benchmarks.pages --results",
+        "runs": [run],
+    }
+    path.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     args = parse_args()
     if args.child:
@@ -271,6 +303,8 @@ def main() -> None:
             else:
                 all_results[backend] = results
     failures += report(all_results, args)
+    if args.results:
+        write_results(args.results, all_results, args)
     if failures:
         print("\nFAILED:\n" + "\n".join(failures))
         sys.exit(1)

@@ -12,7 +12,10 @@ Import and export through the admin, against `seed_demo`, on each backend (docs/
   it, the task worker writes the file (run here, in the same process, so its memory counts) and
   the file is downloaded: the time is end to end, and the longest request is reported too.
 
-Times and memory are printed, never judged. Each backend runs on a database made for the run: a
+Times and memory are printed, never judged. `--results DIR` also puts them into
+DIR/spreadsheets-import.json and DIR/spreadsheets-export.json (docs/data/, which `make plots`
+draws): each backend's last import and exports replaced, its import / seed_demo ratio added to its
+runs. Each backend runs on a database made for the run: a
 temporary SQLite file, BENCH_DATABASE (microblog_spreadsheets_bench) on PostgreSQL and MariaDB.
 """
 
@@ -30,7 +33,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from benchmarks.pages import fresh_database
+from benchmarks.pages import LABELS, fresh_database
 
 if TYPE_CHECKING:
     from django.http.response import HttpResponseBase
@@ -52,6 +55,9 @@ def parse_args() -> argparse.Namespace:
         "--quick",
         action="store_true",
         help="2,000 posts; exports at 1k (streamed) and 5k (by the worker)",
+    )
+    parser.add_argument(
+        "--results", type=Path, help="folder of the JSON results to update (docs/data, make plots)"
     )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -223,7 +229,8 @@ def run_child(env: dict[str, str], *step: object) -> dict[str, Any]:
     return json.loads(done.stdout.splitlines()[-1])  # after anything seed_demo printed
 
 
-def run_backend(backend: str, args: argparse.Namespace, folder: Path) -> None:
+def run_backend(backend: str, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
+    """Prints the backend's figures; returns them: the import's, and each format's exports."""
     env = {
         **os.environ,
         "DATABASE_URL": fresh_database(backend, folder, DATABASE),
@@ -243,8 +250,9 @@ def run_backend(backend: str, args: argparse.Namespace, folder: Path) -> None:
         f"seed_demo's {result['seed_demo']:.1f} s: {result['import'] / result['seed_demo']:.2f}×; "
         f"longest request {result['longest request']:.2f} s"
     )
+    figures: dict[str, Any] = {"import": result, "exports": {}}
     if not args.export_sizes:
-        return
+        return figures
     print(f"\n| export | {' | '.join(f'{size:,} posts' for size in args.export_sizes)} |")
     print(f"|---|{'---|' * len(args.export_sizes)}")
     lines: dict[str, list[str]] = {file_format: [] for file_format in args.formats.split(",")}
@@ -252,6 +260,7 @@ def run_backend(backend: str, args: argparse.Namespace, folder: Path) -> None:
         run_child(env, "seed", size)
         for file_format in lines:
             export = run_child(env, "export", file_format)
+            figures["exports"].setdefault(file_format, []).append(export)
             how = "worker" if export["background"] else "streamed"
             lines[file_format].append(
                 f"{export['peak MiB']:.0f} MiB peak, {export['seconds']:.1f} s {how}, "
@@ -260,6 +269,55 @@ def run_backend(backend: str, args: argparse.Namespace, folder: Path) -> None:
             )
     for file_format, cells in lines.items():
         print(f"| {file_format.upper()} | {' | '.join(cells)} |")
+    return figures
+
+
+def write_results(
+    folder: Path, figures: dict[str, dict[str, Any]], args: argparse.Namespace
+) -> None:
+    """Each backend's figures into the results docs/data/ keeps (the other backends' are kept)."""
+    run = {
+        "measured": time.strftime("%Y-%m-%d", time.gmtime()),
+        "machine": f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end",
+        "command": "python -m benchmarks.spreadsheets " + " ".join(sys.argv[1:]),
+        "source": "written by python -m benchmarks.spreadsheets --results (a backend left out of"
+        " a run keeps its earlier figures)",
+    }
+    path = folder / "spreadsheets-import.json"
+    results = json.loads(path.read_text()) if path.exists() else {}
+    if results.get("posts", args.posts) != args.posts:
+        sys.exit(f"error: {path} holds imports of {results['posts']:,} posts, not {args.posts:,}")
+    results |= run | {"posts": args.posts}
+    for backend, found in figures.items():
+        label = LABELS.get(backend, backend)
+        results.setdefault("last run seconds", {})[label] = {
+            "end to end": found["import"]["import"],
+            **{part: found["import"][part] for part in ("check", "write", "seed_demo")},
+            "longest request": found["import"]["longest request"],
+        }
+        results.setdefault("import / seed_demo, every run with the plan", {}).setdefault(
+            label, []
+        ).append(round(found["import"]["import"] / found["import"]["seed_demo"], 2))
+    results.setdefault("goal", 2.0)
+    path.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    if not args.export_sizes:
+        return
+    path = folder / "spreadsheets-export.json"
+    results = json.loads(path.read_text()) if path.exists() else {}
+    if results.get("sizes", args.export_sizes) != args.export_sizes:
+        sys.exit(
+            f"error: {path} holds exports of {results['sizes']} posts, not {args.export_sizes}"
+        )
+    results |= run | {"sizes": args.export_sizes}
+    for backend, found in figures.items():
+        results.setdefault("exports", {})[LABELS.get(backend, backend)] = {
+            file_format.upper(): {
+                "peak MiB": [export["peak MiB"] for export in exports],
+                "seconds": [export["seconds"] for export in exports],
+            }
+            for file_format, exports in found["exports"].items()
+        }
+    path.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
 
 
 def main() -> None:
@@ -273,9 +331,12 @@ def main() -> None:
         }
         print(json.dumps(steps[step]()))
         return
+    figures = {}
     with tempfile.TemporaryDirectory(prefix="microblog-spreadsheets-") as tmp:
         for backend in args.backends.split(","):
-            run_backend(backend, args, Path(tmp))
+            figures[backend] = run_backend(backend, args, Path(tmp))
+    if args.results:
+        write_results(args.results, figures, args)
 
 
 if __name__ == "__main__":

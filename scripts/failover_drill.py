@@ -4,6 +4,7 @@ servers, synchronous replication), readers and writers over HTTP, then the leade
     python scripts/failover_drill.py          # 3 rounds of every case (make failover-drill)
     python scripts/failover_drill.py --quick  # 1 round, shorter (make failover-drill-quick, CI)
     python scripts/failover_drill.py --case switchover --rounds 6   # one case, 6 times
+    python scripts/failover_drill.py --rounds 1 --results docs/data/failover-timeline.json
 
 Each round has three cases. "leader lost": SIGKILL of the leader's Patroni and postmaster; the
 standby is promoted, the old node is started again and must rejoin as a streaming standby.
@@ -17,10 +18,14 @@ first acknowledged write after it), acknowledged posts lost, duplicated posts, 5
 than 503, and how soon the old leader streams again. It exits non-zero if an acknowledged post
 is lost or duplicated, a public read failed, or the old leader did not stream again within 60 s.
 Without Patroni or etcd it says so loudly and passes, except under CI=true. Results:
-docs/scale-out.md.
+docs/scale-out.md. `--results FILE` also writes each run's timeline as JSON: answers per second
+around the kill, and the moments the drill saw (a leader again, writes back, the old leader
+restarted and streaming), which `make plots` draws (docs/data/failover-timeline.json).
 """
 
 import argparse
+import json
+import math
 import os
 import re
 import secrets
@@ -181,6 +186,11 @@ class Case:
     new_leader: str = ""
     writes_refused: float = 0.0
     rejoined: float | None = None
+    # Moments (time.monotonic()) for the timeline: a leader answering again, the old node's
+    # Patroni started again (leader lost only), the old leader streaming from the new one.
+    leading: float = 0.0
+    restarted: float | None = None
+    streaming: float | None = None
 
 
 def run_case(
@@ -199,6 +209,7 @@ def run_case(
     kill(old)
     cluster.wait_for(lambda: cluster.leader() is not old, 30, f"{old.name} to stop leading")
     cluster.wait_for(lambda: cluster.leader() is not None, 90, "a leader again")
+    case.leading = time.monotonic()
     # Writes are back with the first post acknowledged after the last one refused.
     deadline = time.monotonic() + 90
     while True:
@@ -219,13 +230,15 @@ def run_case(
     if old.patroni is None or old.patroni.poll() is not None:
         # The whole node was lost: start it again; Patroni rewinds it and it must rejoin.
         old.start()
-        restarted = time.monotonic()
+        case.restarted = time.monotonic()
         cluster.wait_for(lambda: old.name in cluster.streaming(), 120, f"{old.name} to rejoin")
-        case.rejoined = time.monotonic() - restarted
+        case.streaming = time.monotonic()
+        case.rejoined = case.streaming - case.restarted
     elif case.new_leader != old.name:
         # Demoted by a switchover: its Patroni makes it a standby of the new leader.
         cluster.wait_for(lambda: old.name in cluster.streaming(), 120, f"{old.name} to rejoin")
-        case.rejoined = time.monotonic() - case.killed
+        case.streaming = time.monotonic()
+        case.rejoined = case.streaming - case.killed
     cluster.wait_for(cluster.settled, 120, "the cluster to settle")
     time.sleep(settle)  # steady traffic after
     case.ended = time.monotonic()
@@ -302,7 +315,54 @@ def report(case: Case, traffic: Traffic, bodies: dict[str, int]) -> list[str]:
     return [f"{case.name}: {failure}" for failure in failures]
 
 
-def drill(rounds: int, settle: float, cases_wanted: list[str], workdir: Path) -> bool:
+def timeline(case: Case, traffic: Traffic) -> dict[str, object]:
+    """One run's requests per second, by the second (from the kill) each was sent in."""
+    first = math.floor(case.started - case.killed)
+    seconds = list(range(first, math.floor(case.ended - case.killed) + 1))
+    counts = {
+        name: [0] * len(seconds)
+        for name in ["reads answered", "reads failed", "writes acknowledged", "writes refused"]
+    }
+    for event in traffic.events:
+        if case.started <= event.started < case.ended and event.kind != "admin":
+            second = math.floor(event.started - case.killed) - first
+            if event.kind == "read":
+                name = "reads answered" if event.status == 200 else "reads failed"
+            else:
+                name = "writes acknowledged" if event.status == 302 else "writes refused"
+            counts[name][second] += 1
+    moments = {
+        "a leader again": case.leading,
+        "writes back": case.killed + case.writes_refused,
+        "old leader restarted": case.restarted,
+        "old leader streaming": case.streaming,
+    }
+    return {
+        "case": case.name,
+        "leader": f"{case.old_leader} -> {case.new_leader}",
+        "seconds": seconds,
+        "per second": counts,
+        "moments": {
+            name: round(moment - case.killed, 2) for name, moment in moments.items() if moment
+        },
+    }
+
+
+def write_results(path: Path, cases: list[Case], traffic: Traffic) -> None:
+    results = {
+        "shows": "answers per second around each failover, from the moment the leader was lost",
+        "source": "written by scripts/failover_drill.py --results",
+        "measured": datetime.now(UTC).date().isoformat(),
+        "machine": f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end",
+        "command": "python scripts/failover_drill.py " + " ".join(sys.argv[1:]),
+        "runs": [timeline(case, traffic) for case in cases],
+    }
+    path.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+
+
+def drill(
+    rounds: int, settle: float, cases_wanted: list[str], workdir: Path, results: Path | None
+) -> bool:
     cluster = PatroniCluster()
     try:
         started = time.monotonic()
@@ -350,6 +410,8 @@ def drill(rounds: int, settle: float, cases_wanted: list[str], workdir: Path) ->
         bodies = {body: count for body, count in rows}
         failures = [failure for case in cases for failure in report(case, traffic, bodies)]
         summarize(cases)
+        if results:
+            write_results(results, cases, traffic)
         log = server_log.read_text()
         print(
             "app log: 'the primary cannot take writes' "
@@ -389,6 +451,9 @@ def main() -> bool:
     parser.add_argument(
         "--case", action="append", choices=list(CASES), help="only this case (repeatable)"
     )
+    parser.add_argument(
+        "--results", type=Path, help="write each run's timeline here as JSON (make plots)"
+    )
     args = parser.parse_args()
     rounds, settle = (1, 2.0) if args.quick else (3, 5.0)
     rounds = args.rounds or rounds
@@ -404,7 +469,7 @@ def main() -> bool:
         flush=True,
     )
     with tempfile.TemporaryDirectory(prefix="microblog-drill-") as tmp:
-        return drill(rounds, settle, cases, Path(tmp))
+        return drill(rounds, settle, cases, Path(tmp), args.results)
 
 
 if __name__ == "__main__":

@@ -9,19 +9,29 @@
     python scripts/schema_changes.py --only c1 b           # some scenarios
     python scripts/schema_changes.py --posts 1000000       # c1 c2 g d f on a million posts
     python scripts/schema_changes.py --update-doc          # rewrite the guide's generated blocks
+    python scripts/schema_changes.py --posts 1000000 --results docs/data/schema-changes-1m.json
+                                 # the writer's figures into this backend's cells (make plots)
 
 Prints one line per scenario, tool and migration file (as generated, then as reviewed): whether the
 upgrade and downgrade ran, and whether the chapter's users and posts survived each.
 """
 
 import argparse
+import json
+import os
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from contrast.schema_changes.report import blocks, load_table, table, update_guide  # noqa: E402
+from contrast.schema_changes.report import (  # noqa: E402
+    blocks,
+    load_results,
+    load_table,
+    table,
+    update_guide,
+)
 from contrast.schema_changes.run import Workshop  # noqa: E402
 from contrast.schema_changes.scenarios import SCENARIOS  # noqa: E402
 
@@ -42,7 +52,20 @@ def main() -> None:
         "--keep-databases", action="store_true", help="leave the scratch databases on the server"
     )
     parser.add_argument("--update-doc", action="store_true", help="rewrite the guide's blocks")
+    parser.add_argument(
+        "--results",
+        type=Path,
+        help="JSON file whose cells for this backend get the writer's figures (make plots)",
+    )
     options = parser.parse_args()
+    results = (
+        json.loads(options.results.read_text())
+        if options.results and options.results.exists()
+        else {}
+    )
+    if options.results and results.get("posts", options.posts) != options.posts:
+        # One file, one table size: a 100,000-post run must not land in the million-post chart.
+        parser.error(f"{options.results} holds {results['posts']:,} posts, not {options.posts:,}")
 
     started = time.monotonic()
     workshop = Workshop(
@@ -62,6 +85,20 @@ def main() -> None:
     if any(run.scenario.under_load for run in runs):
         print(f"\nUnder a writer inserting a post every 50 ms, {options.posts:,} posts:\n")
         print(load_table(runs))
+    if options.results:
+        load_results(runs, results)
+        results |= {
+            "shows": f"the writer beside each schema change at {options.posts:,} posts (an insert"
+            " every 50 ms): its worst wait for one insert, per step",
+            "source": "written by scripts/schema_changes.py --results, a backend per run (the"
+            " other backends keep their earlier figures)",
+            "measured": time.strftime("%Y-%m-%d", time.gmtime()),
+            "machine": f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end",
+            "command": "python scripts/schema_changes.py " + " ".join(sys.argv[1:]),
+            "posts": options.posts,
+        }
+        options.results.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote the writer's figures on {workshop.backend.vendor} into {options.results}")
     if options.update_doc:
         generated = {key: text for run in runs for key, text in blocks(run).items()}
         GUIDE.write_text(update_guide(GUIDE.read_text(), generated))
