@@ -222,3 +222,15 @@ CONTRAST_SQL_MARIADB_URL ?= mysql://root@127.0.0.1:3306/contrast_sql
 contrast-sql: $(STAMP) mysql-driver services
 	$(PY) -m contrast.sql_capture --write docs/contrast.md \
 	  --postgres-url $(CONTRAST_SQL_POSTGRES_URL) --mariadb-url $(CONTRAST_SQL_MARIADB_URL)
+
+# The Flask twin's admin (contrast/flask_app_2024/admin/, docs/admin-contrast.md) on
+# 127.0.0.1:5000: ADMIN=hardened (the default: a staff login, printed the first time) or
+# ADMIN=documented (Flask-Admin as its docs show it, open to anyone). The database is
+# FLASK_DATABASE_URL, else admin.db (hardened) or the twin's app.db (documented) beside the code.
+ADMIN ?= hardened
+FLASK_ADMIN := DATABASE_URL=$(FLASK_DATABASE_URL) $(VENV)/bin/flask --app contrast.flask_app_2024.admin.$(ADMIN)
+.PHONY: flask-admin
+flask-admin: $(STAMP)
+	$(FLASK_ADMIN) db upgrade
+	$(if $(filter hardened,$(ADMIN)),$(FLASK_ADMIN) first-admin,@echo "Flask-Admin (as documented): http://127.0.0.1:5000/admin/ — no login: open to anyone")
+	$(FLASK_ADMIN) run --host 127.0.0.1 --port 5000
