@@ -234,3 +234,10 @@ flask-admin: $(STAMP)
 	$(FLASK_ADMIN) db upgrade
 	$(if $(filter hardened,$(ADMIN)),$(FLASK_ADMIN) first-admin,@echo "Flask-Admin (as documented): http://127.0.0.1:5000/admin/ — no login: open to anyone")
 	$(FLASK_ADMIN) run --host 127.0.0.1 --port 5000
+
+# docs/admin-contrast.md's generated blocks: the same steps through Django's admin and the twin's
+# Flask-Admin (as documented, and hardened), and each side's lines of code, written into the page;
+# tests/test_admin_contrast.py fails when the page and a run disagree.
+.PHONY: admin-contrast
+admin-contrast: $(STAMP)
+	ADMIN_CONTRAST_WRITE=1 $(PY) -m pytest -q tests/test_admin_contrast.py

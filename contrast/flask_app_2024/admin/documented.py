@@ -20,6 +20,6 @@ class DocumentedConfig(Config):
 def create_app(config_class=DocumentedConfig):
     app = create_twin(config_class)
     admin = Admin(app, name="microblog")
-    admin.add_view(ModelView(User, db.session))
-    admin.add_view(ModelView(Post, db.session))
+    admin.add_view(ModelView(User, db))
+    admin.add_view(ModelView(Post, db))
     return app

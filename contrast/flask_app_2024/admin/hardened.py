@@ -13,6 +13,7 @@ import secrets
 import click
 import sqlalchemy as sa
 from flask import Flask, abort, flash, redirect, request, url_for
+from flask.cli import with_appcontext
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.form import SecureForm
@@ -149,7 +150,7 @@ class UserView(StaffModelView):
 
     @staticmethod
     def posts_link(view, context, user, name):
-        url = url_for("post.index_view", flt0_author_username_equals=user.username)
+        url = url_for("post.index_view", flt0_author_equals=user.username)
         return Markup('<a href="{}">posts by {}</a>').format(url, user.username)
 
     def on_model_change(self, form, user, is_created):
@@ -204,7 +205,7 @@ class PostView(StaffModelView):
     simple_list_pager = True
     column_searchable_list = ["body", "author.username"]
     column_filters = ["author.username", "timestamp"]
-    # Filters in the URL by name (`flt0_author_username_equals=mary`), not by position.
+    # Filters in the URL by name (`flt0_author_equals=mary`), not by position.
     named_filter_urls = True
     # A search box for the author instead of a <select> of every user.
     form_ajax_refs = {"author": {"fields": ["username"], "page_size": 10}}
@@ -230,14 +231,15 @@ def create_app(config_class=HardenedConfig):
     migrate.init_app(app, db)
     login.init_app(app)
     admin = Admin(app, name="microblog", index_view=StaffIndexView())
-    admin.add_view(UserView(User, db.session))
-    admin.add_view(PostView(Post, db.session))
-    admin.add_view(StaffView(Staff, db.session))
+    admin.add_view(UserView(User, db))
+    admin.add_view(PostView(Post, db))
+    admin.add_view(StaffView(Staff, db))
     app.cli.add_command(first_admin)
     return app
 
 
 @click.command("first-admin")
+@with_appcontext
 def first_admin():
     """Make a staff user `admin` with a random password, unless there is staff already."""
     url = "http://127.0.0.1:5000/admin/"
