@@ -236,8 +236,9 @@ flask-admin: $(STAMP)
 	$(FLASK_ADMIN) run --host 127.0.0.1 --port 5000
 
 # docs/admin-contrast.md's generated blocks: the same steps through Django's admin and the twin's
-# Flask-Admin (as documented, and hardened), and each side's lines of code, written into the page;
+# Flask-Admin (as documented, and hardened), and each side's lines of code, written into the page,
+# and the screenshots in docs/admin-contrast/ taken again in Chromium;
 # tests/test_admin_contrast.py fails when the page and a run disagree.
 .PHONY: admin-contrast
-admin-contrast: $(STAMP)
-	ADMIN_CONTRAST_WRITE=1 $(PY) -m pytest -q tests/test_admin_contrast.py
+admin-contrast: $(STAMP) browser
+	ADMIN_CONTRAST_WRITE=1 $(PY) -m pytest -q tests/test_admin_contrast.py tests/test_admin_contrast_browser.py

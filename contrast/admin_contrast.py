@@ -13,6 +13,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "admin-contrast.md"
+# Taken by tests/test_admin_contrast_browser.py.
+SCREENSHOTS = ROOT / "docs" / "admin-contrast"
 SIDES = ["Django admin", "Flask-Admin as documented", "Flask-Admin hardened"]
 TWIN_ADMIN = "contrast/flask_app_2024/admin"
 
