@@ -170,7 +170,8 @@ test-newest: $(STAMP) browser
 # sizes (docs/performance.md, docs/query-plans.md), compact_search_index on the pages' MariaDB
 # database at its larger size under a writer, and the admin's import and export on each
 # backend against seed_demo (100,000 posts imported; exports' peak memory at 10,000 and 1,000,000
-# posts).
+# posts), and each admin's post list beside the Flask twin's Flask-Admin at 10,000 posts on SQLite
+# (docs/admin-contrast.md; 1,000 in bench-quick).
 # bench: 10,000 and 1,000,000 posts, tens of minutes; bench-quick: 10,000 posts, then pages at
 # 1,000 and 10,000, a minute. Both fail on a schema mismatch, a trigram table that misses a
 # post, a read that takes more than one query, a page that is not 200, a page whose query
@@ -186,6 +187,7 @@ bench: $(STAMP) mysql-driver services mroonga
 	$(PY) -m benchmarks.pages --explain docs/query-plans.md
 	DATABASE_URL=$(BENCH_MARIADB) $(PY) -m benchmarks.search_compaction
 	$(PY) -m benchmarks.spreadsheets
+	$(PY) -m benchmarks.admin_contrast
 
 bench-quick: $(STAMP) mysql-driver services mroonga
 	$(PY) -m benchmarks --quick
@@ -194,6 +196,7 @@ bench-quick: $(STAMP) mysql-driver services mroonga
 	$(PY) -m benchmarks.pages --quick
 	DATABASE_URL=$(BENCH_MARIADB) $(PY) -m benchmarks.search_compaction --alone 5
 	$(PY) -m benchmarks.spreadsheets --quick
+	$(PY) -m benchmarks.admin_contrast --quick
 
 # The admin's post list in headless Chromium, as an editor sees it, on whatever DATABASE_URL
 # names (docs/admin-post-list-1m.png was taken after `make bench`, on its PostgreSQL database).

@@ -199,6 +199,9 @@ class DjangoSide:
     def posts_of(self, username):
         return Post.objects.filter(author_id=self.ids[username]).count()
 
+    def post_total(self):
+        return Post.objects.count()
+
     def history(self, username):
         url = reverse("admin:accounts_user_history", args=[self.ids[username]])
         return self.get(url)
@@ -404,6 +407,9 @@ class FlaskSide:
         post = flask_models.Post
         return len(self.query(sa.select(post.id).where(post.user_id == self.ids[username])))
 
+    def post_total(self):
+        return len(self.query(sa.select(flask_models.Post.id)))
+
     def history(self, username):
         return None  # Flask-Admin keeps none
 
@@ -553,8 +559,11 @@ def run_steps(side):
     )
 
     queries, page = side.list_queries()
+    rows = len(re.findall(r'name="(?:_selected_action|rowid)"', page.text))
     shown = "with" if re.search(r"<td[^>]*>\s*lucy\s*</td>", page.text) else "without"
-    outcomes["the post list's queries (20 rows)"] = f"{queries}, {shown} the author's name"
+    outcomes["the post list's queries"] = (
+        f"{queries} for {rows} rows of {side.post_total()}, {shown} the author's name"
+    )
 
     posts = side.posts_of("lucy")
     asked, page = side.delete_user("lucy")
