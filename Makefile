@@ -231,12 +231,13 @@ contrast-sql: $(STAMP) mysql-driver services
 # ADMIN=documented (Flask-Admin as its docs show it, open to anyone). The database is
 # FLASK_DATABASE_URL, else admin.db (hardened) or the twin's app.db (documented) beside the code.
 ADMIN ?= hardened
+FLASK_ADMIN_PORT ?= 5000
 FLASK_ADMIN := DATABASE_URL=$(FLASK_DATABASE_URL) $(VENV)/bin/flask --app contrast.flask_app_2024.admin.$(ADMIN)
 .PHONY: flask-admin
 flask-admin: $(STAMP)
 	$(FLASK_ADMIN) db upgrade
 	$(if $(filter hardened,$(ADMIN)),$(FLASK_ADMIN) first-admin,@echo "Flask-Admin (as documented): http://127.0.0.1:5000/admin/ — no login: open to anyone")
-	$(FLASK_ADMIN) run --host 127.0.0.1 --port 5000
+	$(FLASK_ADMIN) run --host 127.0.0.1 --port $(FLASK_ADMIN_PORT)
 
 # docs/admin-contrast.md's generated blocks: the same steps through Django's admin and the twin's
 # Flask-Admin (as documented, and hardened), and each side's lines of code, written into the page,

@@ -8,6 +8,10 @@ import html
 import io
 import os
 import re
+import signal
+import socket
+import subprocess
+import urllib.request
 from datetime import UTC, datetime
 
 import pytest
@@ -24,6 +28,7 @@ from contrast.flask_app_2024 import db
 from contrast.flask_app_2024 import models as flask_models
 from contrast.flask_app_2024.admin import documented, hardened
 from contrast.flask_app_2024.admin.models import Staff
+from tests.child_process import PROJECT_ROOT, child_environment
 from tests.flask_twin import flask
 from tests.spreadsheet_files import TASKS_RUN_AT_ONCE, confirm, csv_file, upload
 
@@ -78,6 +83,9 @@ def token_in(text, name):
 
 
 class DjangoSide:
+    """Django's admin (accounts/admin.py, blog/admin.py, spreadsheets/admin.py), on the test
+    database; each side offers the same methods, which run_steps() calls."""
+
     name = "Django admin"
     token_name = "csrfmiddlewaretoken"
 
@@ -110,7 +118,6 @@ class DjangoSide:
         return self.answer(self.client.post(url, data))
 
     post_list = reverse("admin:blog_post_changelist")
-    user_list = reverse("admin:accounts_user_changelist")
 
     def log_in(self, username, client=None):
         url = reverse("admin:login")
@@ -142,17 +149,14 @@ class DjangoSide:
     def users_named(self, username):
         return User.objects.filter(username__iexact=username).count()
 
-    def post_form(self, body, data=None):
-        return {
+    def add_post(self, body, with_token=True):
+        data = {
             "author": self.ids["mary"],
             "body": body,
             "timestamp_0": "2026-04-01",
             "timestamp_1": "10:00:00",
-            **(data or {}),
         }
-
-    def add_post(self, body, with_token=True):
-        return self.post(reverse("admin:blog_post_add"), self.post_form(body), with_token)
+        return self.post(reverse("admin:blog_post_add"), data, with_token)
 
     def post_exists(self, body):
         return Post.objects.filter(body=body).exists()
@@ -212,7 +216,8 @@ class DjangoSide:
         return b"".join(response.streaming_content).decode()
 
     def import_posts(self, rows):
-        # The admin's import checks the file, shows it, and writes it when confirmed.
+        # The admin's import checks the file, shows it, and writes it when confirmed. Through
+        # the import tests' helpers, which upload without a CSRF token: a client that skips it.
         user = User.objects.get(username="mary")
         client = Client()
         client.force_login(user)
@@ -640,3 +645,45 @@ def test_the_first_admin_is_printed_once_and_a_login_goes_nowhere_off_site(tmp_p
     data = {"username": "mary", "password": PASSWORD, "csrf_token": token}
     answer = side.client.post("/admin/login/?next=https://elsewhere.example/", data=data)
     assert answer.headers["Location"] == "/admin/"
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_make_flask_admin_migrates_prints_a_login_and_serves(tmp_path):
+    port = free_port()
+    command = [
+        "make",
+        "-s",
+        "-o",
+        ".venv/.installed",  # never reinstall the venv from a test
+        "flask-admin",
+        f"FLASK_DATABASE_URL=sqlite:///{tmp_path / 'admin.db'}",
+        f"FLASK_ADMIN_PORT={port}",
+    ]
+    server = subprocess.Popen(
+        command,
+        cwd=PROJECT_ROOT,
+        env=child_environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # its own process group: make, flask, and nothing else
+    )
+    printed = []
+    try:
+        # Migrates, prints the login, then the server says where it listens.
+        while not printed or "Running on" not in printed[-1]:
+            line = server.stdout.readline()
+            assert line, "".join(printed)  # make stopped early
+            printed.append(line)
+        login = urllib.request.urlopen(f"http://127.0.0.1:{port}/admin/login/", timeout=30)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=10)
+
+    assert re.search(r"user 'admin', password '\S+' \(shown once\)", "".join(printed))
+    assert login.status == 200
