@@ -236,7 +236,7 @@ FLASK_ADMIN := DATABASE_URL=$(FLASK_DATABASE_URL) $(VENV)/bin/flask --app contra
 .PHONY: flask-admin
 flask-admin: $(STAMP)
 	$(FLASK_ADMIN) db upgrade
-	$(if $(filter hardened,$(ADMIN)),$(FLASK_ADMIN) first-admin,@echo "Flask-Admin (as documented): http://127.0.0.1:5000/admin/ — no login: open to anyone")
+	$(if $(filter hardened,$(ADMIN)),$(FLASK_ADMIN) first-admin,@echo "Flask-Admin (as documented): http://127.0.0.1:$(FLASK_ADMIN_PORT)/admin/ — no login: open to anyone")
 	$(FLASK_ADMIN) run --host 127.0.0.1 --port $(FLASK_ADMIN_PORT)
 
 # docs/admin-contrast.md's generated blocks: the same steps through Django's admin and the twin's
