@@ -182,7 +182,8 @@ test-newest: $(STAMP) browser
 # sizes (docs/performance.md, docs/query-plans.md), compact_search_index on the pages' MariaDB
 # database at its larger size under a writer, and the admin's import and export on each
 # backend against seed_demo (100,000 posts imported; exports' peak memory at 10,000 and 1,000,000
-# posts).
+# posts), and each admin's post list beside the Flask twin's Flask-Admin at 10,000 posts on SQLite
+# (docs/admin-contrast.md; 1,000 in bench-quick).
 # bench: 10,000 and 1,000,000 posts, tens of minutes (the pages', imports' and exports' figures
 # also go to docs/data/, and the charts are redrawn); bench-quick: 10,000 posts, then pages at
 # 1,000 and 10,000, a minute, its results written to scratch files (so CI runs that code too).
@@ -200,6 +201,7 @@ bench: $(STAMP) mysql-driver services mroonga
 	$(PY) -m benchmarks.pages --explain docs/query-plans.md --results docs/data/pages.json
 	DATABASE_URL=$(BENCH_MARIADB) $(PY) -m benchmarks.search_compaction
 	$(PY) -m benchmarks.spreadsheets --results docs/data
+	$(PY) -m benchmarks.admin_contrast
 	$(PY) scripts/plots.py
 
 bench-quick: $(STAMP) mysql-driver services mroonga
@@ -209,6 +211,7 @@ bench-quick: $(STAMP) mysql-driver services mroonga
 	$(PY) -m benchmarks.pages --quick --results $$(mktemp)
 	DATABASE_URL=$(BENCH_MARIADB) $(PY) -m benchmarks.search_compaction --alone 5
 	$(PY) -m benchmarks.spreadsheets --quick --results $$(mktemp -d)
+	$(PY) -m benchmarks.admin_contrast --quick
 
 # The admin's post list in headless Chromium, as an editor sees it, on whatever DATABASE_URL
 # names (docs/admin-post-list-1m.png was taken after `make bench`, on its PostgreSQL database).
@@ -244,7 +247,7 @@ contrast-sql: $(STAMP) mysql-driver services
 # are installed into .venv here, not by `make test`.
 DOCS_STAMP := $(VENV)/.installed-docs
 $(DOCS_STAMP): $(STAMP) requirements-docs.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-docs.txt
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements-docs.txt
 	touch $@
 .PHONY: docs docs-serve
 docs: $(DOCS_STAMP)
@@ -258,3 +261,24 @@ docs-serve: $(DOCS_STAMP)
 .PHONY: plots
 plots: $(STAMP)
 	$(PY) scripts/plots.py
+
+# The Flask twin's admin (contrast/flask_app_2024/admin/, docs/admin-contrast.md) on
+# 127.0.0.1:5000: ADMIN=hardened (the default: a staff login, printed the first time) or
+# ADMIN=documented (Flask-Admin as its docs show it, open to anyone). The database is
+# FLASK_DATABASE_URL, else admin.db (hardened) or the twin's app.db (documented) beside the code.
+ADMIN ?= hardened
+FLASK_ADMIN_PORT ?= 5000
+FLASK_ADMIN := DATABASE_URL=$(FLASK_DATABASE_URL) $(VENV)/bin/flask --app contrast.flask_app_2024.admin.$(ADMIN)
+.PHONY: flask-admin
+flask-admin: $(STAMP)
+	$(FLASK_ADMIN) db upgrade
+	$(if $(filter hardened,$(ADMIN)),$(FLASK_ADMIN) first-admin,@echo "Flask-Admin (as documented): http://127.0.0.1:$(FLASK_ADMIN_PORT)/admin/ — no login: open to anyone")
+	$(FLASK_ADMIN) run --host 127.0.0.1 --port $(FLASK_ADMIN_PORT)
+
+# docs/admin-contrast.md's generated blocks: the same steps through Django's admin and the twin's
+# Flask-Admin (as documented, and hardened), and each side's lines of code, written into the page,
+# and the screenshots in docs/admin-contrast/ taken again in Chromium;
+# tests/test_admin_contrast.py fails when the page and a run disagree.
+.PHONY: admin-contrast
+admin-contrast: $(STAMP) browser
+	ADMIN_CONTRAST_WRITE=1 $(PY) -m pytest -q tests/test_admin_contrast.py tests/test_admin_contrast_browser.py
