@@ -96,12 +96,13 @@ INSTALLED_APPS = [
     "backup_restore",
     # Read replicas: the router, their health checks and /healthz (docs/scale-out.md).
     "replicas",
+    # Users and posts in and out of the admin as CSV, XLSX and JSON. Before django_tasks_db: its
+    # `db_worker` command replaces the library's with one that outlives the database.
+    "spreadsheets",
     # Background tasks (Django 6.0's tasks framework, backported), queued in the database and
     # run by `manage.py db_worker`: imports of big files (spreadsheets/tasks.py).
     "django_tasks",
     "django_tasks_db",
-    # Users and posts in and out of the admin as CSV, XLSX and JSON.
-    "spreadsheets",
 ]
 
 MIDDLEWARE = [
