@@ -107,6 +107,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "microblog.request_log.RequestIdMiddleware",
+    # No request waits on PostgreSQL past DATABASE_TIMEOUT_SECONDS (replicas/deadline.py): it
+    # wraps everything that may query, the session's save included.
+    "replicas.deadline.DatabaseDeadlineMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything that may answer early, so that every answer carries the policy.
     "csp.middleware.CSPMiddleware",
@@ -171,6 +174,10 @@ REPLICA_MAX_LAG_SECONDS = env_seconds("REPLICA_MAX_LAG_SECONDS", default=5)
 REPLICA_RETRY_SECONDS = env_seconds("REPLICA_RETRY_SECONDS", default=10)
 # A healthy replica's answer is trusted this long: one cheap query a second per worker process.
 REPLICA_CHECK_SECONDS = env_seconds("REPLICA_CHECK_SECONDS", default=1)
+# How long a request may wait on PostgreSQL (a lock, a synchronous standby that has left)
+# before its queries are cancelled and it answers 503: half of gunicorn's 30 s timeout, so the
+# 503 page is sent long before gunicorn would kill the worker (replicas/deadline.py).
+DATABASE_TIMEOUT_SECONDS = env_seconds("DATABASE_TIMEOUT_SECONDS", default=15)
 # The task queue is a table in the same database; `make run` and `make serve` start its worker.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Where uploaded import files wait for the worker (it must see the same folder as the app).
