@@ -107,13 +107,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "microblog.request_log.RequestIdMiddleware",
-    # No request waits on PostgreSQL past DATABASE_TIMEOUT_SECONDS (replicas/deadline.py): it
-    # wraps everything that may query, the session's save included.
-    "replicas.deadline.DatabaseDeadlineMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything that may answer early, so that every answer carries the policy.
     "csp.middleware.CSPMiddleware",
     "microblog.hostile_input.RejectUnusableInputMiddleware",
+    # No request waits on PostgreSQL past DATABASE_TIMEOUT_SECONDS (replicas/deadline.py): it
+    # wraps everything that may query, the session's save included; inside the CSP middleware,
+    # whose nonce its 503 page needs.
+    "replicas.deadline.DatabaseDeadlineMiddleware",
     # When the primary cannot take writes: the read-only 503 (replicas/read_only.py). Before
     # the router, whose retry of a public read on a standby comes first. PostgreSQL only.
     "replicas.read_only.ReadOnlyMiddleware",
