@@ -5,6 +5,7 @@ import os
 
 import pytest
 from django.core.management import call_command
+from django_tasks_db.models import DBTaskResult
 
 from blog.models import Post
 from spreadsheets.models import Import
@@ -83,3 +84,21 @@ def test_an_import_the_worker_failed_says_why_and_can_be_checked_again(
     job.refresh_from_db()
     assert job.state == Import.State.DONE
     assert Post.objects.get().body == "second try"
+
+
+def test_a_confirmation_sent_again_writes_the_import_once(admin_client, settings, tmp_path):
+    settings.IMPORT_UPLOAD_DIR = str(tmp_path)
+    UserFactory(username="mary")
+    rows = [["author", "body", "timestamp"], ["mary", "confirmed twice", "2026-01-01T00:00:00Z"]]
+    job = upload(admin_client, "post", csv_file(rows))
+    run_worker()
+
+    # A double click, or the form sent again after its answer was lost: one write queued.
+    confirm(admin_client, job)
+    confirm(admin_client, job)
+    assert DBTaskResult.objects.filter(task_path__endswith="write_import").count() == 1
+    run_worker()
+    # Sent again once written: the page says it is done, and nothing more is written.
+    assert confirm(admin_client, job).state == Import.State.DONE
+    run_worker()
+    assert Post.objects.filter(body="confirmed twice").count() == 1
