@@ -14,6 +14,7 @@ answer is a 503 whatever the view said, and the editor's resend finds the post i
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from contextlib import suppress
 
@@ -41,6 +42,9 @@ class DatabaseDeadlineMiddleware:
         if settings.DATABASES[DEFAULT_DB_ALIAS]["ENGINE"] != "django.db.backends.postgresql":
             raise MiddlewareNotUsed
         self.get_response = get_response
+        # When a request of this process last went past the deadline while all before it had
+        # not (time.monotonic()); None while requests get their answers in time.
+        self.late_since: float | None = None
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         watch = Watch(connections[DEFAULT_DB_ALIAS])
@@ -52,12 +56,28 @@ class DatabaseDeadlineMiddleware:
             watch.done.set()
             watcher.join()
         if watch.late:
+            return self.too_late(request)
+        if self.late_since is not None:
             log.warning(
-                "the database took more than %g s: the request's queries were cancelled, "
-                "and it answers 503",
+                "the database answers requests in time again, after %.0f s",
+                time.monotonic() - self.late_since,
+            )
+            self.late_since = None
+        return response
+
+    def too_late(self, request: HttpRequest) -> HttpResponse:
+        """The 503, logged once when requests start to take too long (and once when they stop,
+        above), not for each of them."""
+        if self.late_since is None:
+            self.late_since = time.monotonic()
+            log.warning(
+                "the database took more than %g s: requests that wait so long have their "
+                "queries cancelled and answer 503",
                 settings.DATABASE_TIMEOUT_SECONDS,
             )
-            return unavailable(request)
+        response = unavailable(request)
+        # Django's own mark for a response it has logged already: not an ERROR line each.
+        response._has_been_logged = True  # type: ignore[attr-defined]
         return response
 
 

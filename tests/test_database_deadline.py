@@ -94,8 +94,11 @@ def test_a_post_waiting_for_a_standby_that_left_is_a_503_and_sent_again_is_one_p
     # The editor sends the same form again: it finds the post, and adds no second one.
     assert editor.request("POST", ADD, form)[0] == 302
     assert posts(pair, "while the standby was away") == 1
+    # Said once when requests began to take too long, and once when they stopped.
     log = pair.server.output()
     assert log.count(f"the database took more than {TIMEOUT} s") == 1
+    assert log.count("the database answers requests in time again") == 1
+    assert "Service Unavailable" not in log
     assert "WORKER TIMEOUT" not in log
 
 
