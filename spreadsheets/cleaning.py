@@ -1,6 +1,7 @@
 """Files nobody came back for: uploads checked but never confirmed (or whose check never
-finished), and exports' files, removed once older than SPREADSHEET_FILES_KEEP_HOURS. Run on
-every upload and every background export, and by `manage.py forget_spreadsheet_files`."""
+finished, or that the worker failed), and exports' files, removed once older than
+SPREADSHEET_FILES_KEEP_HOURS. Run on every upload and every background export, and by
+`manage.py forget_spreadsheet_files`."""
 
 import contextlib
 import os
