@@ -85,10 +85,15 @@ class Worker(db_worker.Worker):
     def wait_for_database(self, error: Error) -> None:
         """Returns once the database takes writes again; logs once when the wait starts and
         once when it ends. A connection that broke while the database still answers (killed by
-        an administrator, or by the server's timeouts) is replaced at once, without a log."""
-        if database_takes_writes():
-            return
+        an administrator, say) is replaced after a second, with one line; an error that comes
+        back each time the database answers is said once a second, never in a busy loop."""
         reason = " ".join(str(error).split())[:200]
+        if database_takes_writes():
+            log.warning(
+                "the task worker's database connection failed (%s): connected again", reason
+            )
+            time.sleep(RETRY_DELAYS[0])
+            return
         log.warning(
             "the database cannot be used: the task worker waits, trying again every %d s at "
             "most (%s)",
