@@ -32,7 +32,7 @@ from replicas.status import PRIMARY_SQL
 
 log = logging.getLogger(__name__)
 
-# The database cannot be reached or used (refused, gone, demoted to a standby, not migrated yet).
+# The database cannot be reached or used (refused, gone, demoted to a standby).
 UNAVAILABLE = (OperationalError, InterfaceError)
 # Seconds between tries while the database is away: doubling up to the last, so the worker
 # finds a database that is back within 10 s without asking a dead one many times a second.
@@ -159,7 +159,8 @@ class Command(db_worker.Command):
         parser.set_defaults(worker_id=f"{HOST}:{os.getpid()}")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        # The library builds its Worker by its module's name for it: ours, for this command.
+        # The library's handle() does the rest (options, logging, signals, --reload) and builds
+        # its worker as `Worker(...)`, a name of its own module: that name is ours meanwhile.
         original, db_worker.Worker = db_worker.Worker, Worker  # type: ignore[misc]
         try:
             super().handle(*args, **options)
