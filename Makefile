@@ -33,8 +33,13 @@ serve: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	@# No control socket: a second server on the machine would take over the same socket path.
 	@# The task worker (imports and long exports from the admin) runs beside gunicorn; a signal
-	@# to either this shell or its process group stops both.
-	$(PY) manage.py db_worker & worker=$$!; \
+	@# to either this shell or its process group stops both. It waits out a database outage by
+	@# itself; this loop is its supervisor for anything else (a crash, an OOM kill): started again
+	@# 5 s later, it queues again the task the dead one left running (docs/production.md).
+	( trap 'kill $$child 2>/dev/null; exit' INT TERM; while :; do \
+	    $(PY) manage.py db_worker & child=$$!; wait $$child; \
+	    echo "db_worker exited with status $$?: starting it again in 5 s" >&2; sleep 5 & wait $$!; \
+	  done ) & worker=$$!; \
 	  $(VENV)/bin/gunicorn microblog.wsgi --workers $(WORKERS) --bind $(BIND) --no-control-socket & \
 	  server=$$!; trap 'kill $$server $$worker 2>/dev/null' EXIT INT TERM; wait $$server
 

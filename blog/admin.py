@@ -4,9 +4,11 @@ Both pages cost the same at a million posts as at a thousand: no COUNT(*) over t
 table, no per-row queries, and never more than a page of posts rendered.
 """
 
+import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import InlineModelAdmin
 from django.contrib.admin.views.main import PAGE_VAR
@@ -14,7 +16,7 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, Page, Paginator
-from django.db import connections
+from django.db import IntegrityError, connections
 from django.db.models import ForeignKey, QuerySet
 from django.forms import ModelChoiceField
 from django.forms.models import BaseInlineFormSet
@@ -28,7 +30,7 @@ from rangefilter.filters import DateRangeQuickSelectListFilterBuilder
 
 from accounts.admin import UserAdmin
 from blog import search
-from blog.models import AuthorUsername, Post, PostQuerySet
+from blog.models import AuthorUsername, Post, PostQuerySet, SentPostForm
 from spreadsheets.admin import SpreadsheetAdminMixin
 
 if TYPE_CHECKING:
@@ -140,8 +142,19 @@ class AutocompleteSelectOfValidIds(AutocompleteSelect):
         return True
 
 
+class PostForm(forms.ModelForm):
+    # A new key in every add form, saved with the post it makes (SentPostForm): the same form
+    # sent again finds that post. Not required: a form from before this field still posts.
+    form_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4, required=False)
+
+    class Meta:
+        model = Post
+        fields = ["body", "timestamp", "author"]
+
+
 @admin.register(Post)
 class PostAdmin(SpreadsheetAdminMixin, admin.ModelAdmin):
+    form = PostForm
     list_display = ("body", "author_name", "timestamp")
     # The body only, on a word index on every backend that has one (blog/search.py). Authors are
     # found by `@name`, not by a substring of every username: an OR across two tables can use
@@ -216,6 +229,55 @@ class PostAdmin(SpreadsheetAdminMixin, admin.ModelAdmin):
         query = request.GET.copy()
         query.pop(PAGE_VAR, None)
         return HttpResponseRedirect(f"{request.path}?{query.urlencode()}")
+
+    def get_fields(self, request: HttpRequest, obj: Post | None = None) -> list[Any]:
+        fields = list(super().get_fields(request, obj))
+        # The key belongs to the add form only: saving a change twice changes nothing more.
+        return fields if obj is None else [field for field in fields if field != "form_key"]
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """An add form sent again (its first answer lost to a 503 or a timeout, or a double
+        click) answers as the first sending did, and adds nothing."""
+        if request.method == "POST" and self.has_add_permission(request):
+            sent = self.sent_before(request)
+            if sent is not None:
+                return self.answer_again(request, sent)
+            try:
+                return super().add_view(request, form_url, extra_context)
+            except IntegrityError:
+                # Sent twice at once: the other sending saved its key (and post) first, and
+                # this one's transaction was rolled back.
+                sent = self.sent_before(request)
+                if sent is None:
+                    raise
+                return self.answer_again(request, sent)
+        return super().add_view(request, form_url, extra_context)
+
+    def save_model(
+        self, request: HttpRequest, obj: Post, form: forms.ModelForm, change: bool
+    ) -> None:
+        super().save_model(request, obj, form, change)
+        key = form.cleaned_data.get("form_key")
+        if not change and key is not None:
+            # In the add view's transaction: the key is saved with its post, or neither is.
+            SentPostForm.objects.create(key=key, post=obj)
+
+    def sent_before(self, request: HttpRequest) -> SentPostForm | None:
+        try:
+            key = uuid.UUID(request.POST.get("form_key", ""))
+        except ValueError:  # none, or not a key: the form says so if it is not empty
+            return None
+        return SentPostForm.objects.filter(key=key).first()
+
+    def answer_again(self, request: HttpRequest, sent: SentPostForm) -> HttpResponse:
+        post = Post.objects.filter(pk=sent.post_id).first()
+        if post is None:
+            messages.warning(request, "This form was sent before; its post has since been deleted.")
+            return HttpResponseRedirect(reverse("admin:blog_post_changelist"))
+        messages.info(request, "This form was sent before: its post was added then, not again now.")
+        return self.response_add(request, post)
 
     # Not sortable: ordering a million posts by a looked-up name would sort the whole table.
     @admin.display(description="author")

@@ -118,3 +118,20 @@ class Post(models.Model):
 
     def __repr__(self) -> str:
         return f"<Post {self.body}>"
+
+
+class SentPostForm(models.Model):
+    """An add-post form that the admin saved, by the key it carried (blog/admin.py): sent again
+    after its answer was lost (a 503, a timeout, a double click), it finds the post it made
+    instead of adding the post twice. Not part of the chapter's schema: a table of its own."""
+
+    key = models.UUIDField(unique=True)
+    # No cascade and no database constraint: deleting posts (or their authors) costs no extra
+    # query, and the key of a deleted post still answers "sent already".
+    post = models.ForeignKey(
+        Post, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return str(self.key)

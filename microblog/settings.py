@@ -96,12 +96,13 @@ INSTALLED_APPS = [
     "backup_restore",
     # Read replicas: the router, their health checks and /healthz (docs/scale-out.md).
     "replicas",
+    # Users and posts in and out of the admin as CSV, XLSX and JSON. Before django_tasks_db: its
+    # `db_worker` command replaces the library's with one that outlives the database.
+    "spreadsheets",
     # Background tasks (Django 6.0's tasks framework, backported), queued in the database and
     # run by `manage.py db_worker`: imports of big files (spreadsheets/tasks.py).
     "django_tasks",
     "django_tasks_db",
-    # Users and posts in and out of the admin as CSV, XLSX and JSON.
-    "spreadsheets",
 ]
 
 MIDDLEWARE = [
@@ -110,6 +111,10 @@ MIDDLEWARE = [
     # Before anything that may answer early, so that every answer carries the policy.
     "csp.middleware.CSPMiddleware",
     "microblog.hostile_input.RejectUnusableInputMiddleware",
+    # No request waits on PostgreSQL past DATABASE_TIMEOUT_SECONDS (replicas/deadline.py): it
+    # wraps everything that may query, the session's save included; inside the CSP middleware,
+    # whose nonce its 503 page needs.
+    "replicas.deadline.DatabaseDeadlineMiddleware",
     # When the primary cannot take writes: the read-only 503 (replicas/read_only.py). Before
     # the router, whose retry of a public read on a standby comes first. PostgreSQL only.
     "replicas.read_only.ReadOnlyMiddleware",
@@ -170,6 +175,10 @@ REPLICA_MAX_LAG_SECONDS = env_seconds("REPLICA_MAX_LAG_SECONDS", default=5)
 REPLICA_RETRY_SECONDS = env_seconds("REPLICA_RETRY_SECONDS", default=10)
 # A healthy replica's answer is trusted this long: one cheap query a second per worker process.
 REPLICA_CHECK_SECONDS = env_seconds("REPLICA_CHECK_SECONDS", default=1)
+# How long a request may wait on PostgreSQL (a lock, a synchronous standby that has left)
+# before its queries are cancelled and it answers 503: half of gunicorn's 30 s timeout, so the
+# 503 page is sent long before gunicorn would kill the worker (replicas/deadline.py).
+DATABASE_TIMEOUT_SECONDS = env_seconds("DATABASE_TIMEOUT_SECONDS", default=15)
 # The task queue is a table in the same database; `make run` and `make serve` start its worker.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Where uploaded import files wait for the worker (it must see the same folder as the app).

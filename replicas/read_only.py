@@ -33,10 +33,20 @@ def discard_connections(alias: str) -> None:
         connection.close_pool()  # type: ignore[attr-defined]
 
 
+def refused(request: HttpRequest) -> HttpResponse:
+    """The read-only 503, without a log line of its own: the outage it belongs to was logged
+    once when it began (replicas/status.py), and Django would log each such answer at ERROR."""
+    response = unavailable(request)
+    # Django's own mark for a response it has logged already (django.utils.log.log_response).
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    return response
+
+
 class ReadOnlyMiddleware:
     """Turns a request refused because the primary cannot take writes into the read-only 503,
-    without a traceback in the log for each: the log says once that the primary is down
-    (replicas/status.py). PostgreSQL only: elsewhere there is no standby to fail over to."""
+    without a line in the log for each: the log says once that the primary is down, and once
+    that it is back (replicas/status.py). PostgreSQL only: elsewhere there is no standby to fail
+    over to."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         if settings.DATABASES[DEFAULT_DB_ALIAS]["ENGINE"] != "django.db.backends.postgresql":
@@ -49,7 +59,7 @@ class ReadOnlyMiddleware:
         # once meanwhile: the admin's login form, for one, needs no database to show, and would
         # only fail when sent. Its return is noticed (and logged) by the first request after.
         if status.primary_was_down() and status.primary_is_down() and not is_public_read(request):
-            return unavailable(request)
+            return refused(request)
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
@@ -66,4 +76,4 @@ class ReadOnlyMiddleware:
             if written_to_a_standby(exception):
                 return unavailable(request)
             return None
-        return unavailable(request)
+        return refused(request)

@@ -120,6 +120,13 @@ class SpreadsheetAdminMixin(ModelAdminBase):
         if not self.has_import_permission(request):
             raise PermissionDenied
         job = get_object_or_404(Import, pk=pk, kind=self.sheet_kind)
+        if request.method == "POST" and "check_again" in request.POST:
+            # A failed check or write: the file is checked again from the start (the database
+            # may have changed meanwhile), and then waits for its confirmation as before. Once.
+            failed = Import.objects.filter(pk=job.pk, state=Import.State.FAILED)
+            if failed.update(state=Import.State.CHECKING, error=""):
+                tasks.check_import.enqueue(job.pk)
+            return redirect(self.import_url(job))
         if request.method == "POST":
             # Confirmed: only a checked file, once (a second click finds it writing, and an
             # upload expired meanwhile stays expired).
@@ -250,7 +257,7 @@ class ImportAdmin(admin.ModelAdmin):
 
     list_display = ("file_name", "kind", "state", "new", "updated", "unchanged", "uploaded_by")
     list_filter = ("kind", "state")
-    fields = list_display + ("uploaded_at", "rows_checked", "problem_count", "problems")
+    fields = list_display + ("uploaded_at", "rows_checked", "problem_count", "problems", "error")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -1,6 +1,7 @@
 """Files nobody came back for: uploads checked but never confirmed (or whose check never
-finished), and exports' files, removed once older than SPREADSHEET_FILES_KEEP_HOURS. Run on
-every upload and every background export, and by `manage.py forget_spreadsheet_files`."""
+finished, or that the worker failed), and exports' files, removed once older than
+SPREADSHEET_FILES_KEEP_HOURS. Run on every upload and every background export, and by
+`manage.py forget_spreadsheet_files`."""
 
 import contextlib
 import os
@@ -17,7 +18,8 @@ from spreadsheets.models import Export, Import
 def forget_stale_files() -> tuple[int, int]:
     """Removes stale uploads and exports; returns how many of each."""
     cutoff = timezone.now() - timedelta(hours=settings.SPREADSHEET_FILES_KEEP_HOURS)
-    waiting = [Import.State.CHECKING, Import.State.CHECKED]
+    # A failed import keeps its file for a second try as long as an unconfirmed one does.
+    waiting = [Import.State.CHECKING, Import.State.CHECKED, Import.State.FAILED]
     uploads = 0
     for job in Import.objects.filter(state__in=waiting, uploaded_at__lt=cutoff):
         # Only while still unconfirmed: a confirmation at the same moment wins (it changes the

@@ -27,7 +27,11 @@ PROGRESS_EVERY = 10_000
 
 
 def write(job: Export) -> None:
+    if job.state != Export.State.WRITING:  # run again after its outcome was recorded
+        return
     sheet = SHEETS[job.kind]()
+    # From the first row, also when run again after the database went away under it.
+    job.rows_written = 0
     # Written under another name and renamed when whole: never a half file to download.
     partial = f"{job.path}.partial"
     try:

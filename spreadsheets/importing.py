@@ -32,6 +32,8 @@ MAX_PROBLEMS = 1_000
 
 def check(job: Import) -> None:
     sheet = SHEETS[job.kind]()
+    # From the first row, also when run again after the database went away under it.
+    job.rows_checked = 0
     counts = {"new": 0, "updated": 0, "unchanged": 0}
     problems: list[dict[str, str]] = []
     problem_count = 0
@@ -68,43 +70,77 @@ def check(job: Import) -> None:
 
 
 def write(job: Import) -> None:
+    """Writes the rows, the import's new state and its history entry in one transaction: all of
+    it or none. So the worker may run it again after the database went away under it: a
+    rolled-back write finds the import still WRITING and writes it, a committed one (its answer
+    lost) finds it DONE or REFUSED and does nothing."""
     sheet = SHEETS[job.kind]()
-    counts = {"new": 0, "updated": 0, "unchanged": 0}
-    try:
-        with transaction.atomic():
-            if sheet.keeps_plan:
-                at_check = {"new": job.new, "updated": job.updated, "unchanged": job.unchanged}
-                counts = sheet.write_plan(lambda: read_plan(job), at_check)
-            else:
-                for outcomes in checked_batches(job, sheet):
-                    refused = [o for o in outcomes if o.problems]
-                    if refused:
-                        raise Refused(
-                            [
-                                {"row": o.row.label, "problem": problem}
-                                for o in refused
-                                for problem in o.problems
-                            ]
-                        )
-                    sheet.write(outcomes)
-                    for checked in outcomes:
-                        counts[checked.outcome] += 1
-            sheet.finish_writing()
-    except (Refused, NotThatFormat) as error:
-        # Something changed since the check (another import, an edit in the admin).
-        found = (
-            error.problems
-            if isinstance(error, Refused)
-            else [{"row": "the file", "problem": str(error)}]
-        )
-        job.problems, job.problem_count = found[:MAX_PROBLEMS], len(found)
-        job.state = Import.State.REFUSED
-    else:
-        job.new, job.updated, job.unchanged = counts["new"], counts["updated"], counts["unchanged"]
-        job.state = Import.State.DONE
-    job.save()
-    record_in_history(job)
+    with transaction.atomic():
+        # Locked, so that a second run of the same import waits for the first and then finds it
+        # written.
+        job = Import.objects.select_for_update().get(pk=job.pk)
+        if job.state != Import.State.WRITING:
+            return
+        try:
+            counts = write_rows(job, sheet)
+        except (Refused, NotThatFormat) as error:
+            # Something changed since the check (another import, an edit in the admin).
+            found = (
+                error.problems
+                if isinstance(error, Refused)
+                else [{"row": "the file", "problem": str(error)}]
+            )
+            job.problems, job.problem_count = found[:MAX_PROBLEMS], len(found)
+            job.state = Import.State.REFUSED
+        else:
+            job.new, job.updated, job.unchanged = (
+                counts["new"],
+                counts["updated"],
+                counts["unchanged"],
+            )
+            job.state = Import.State.DONE
+        job.save()
+        record_in_history(job)
     forget_file(job)
+
+
+def write_rows(job: Import, sheet: Sheet) -> dict[str, int]:
+    """Writes all the rows and counts them, or, raising Refused, none: rolled back to a
+    savepoint, so that the refusal itself is recorded in the same transaction."""
+    counts = {"new": 0, "updated": 0, "unchanged": 0}
+    with transaction.atomic():
+        if sheet.keeps_plan:
+            at_check = {"new": job.new, "updated": job.updated, "unchanged": job.unchanged}
+            counts = sheet.write_plan(lambda: read_plan(job), at_check)
+        else:
+            for outcomes in checked_batches(job, sheet):
+                refused = [o for o in outcomes if o.problems]
+                if refused:
+                    raise Refused(
+                        [
+                            {"row": o.row.label, "problem": problem}
+                            for o in refused
+                            for problem in o.problems
+                        ]
+                    )
+                sheet.write(outcomes)
+                for checked in outcomes:
+                    counts[checked.outcome] += 1
+        sheet.finish_writing()
+    return counts
+
+
+@contextlib.contextmanager
+def failure_recorded(job: Import) -> Iterator[None]:
+    """An error in a check or write (not the file's fault: those are refusals) fails the import,
+    with the error as the reason, and goes on to the worker. While the database is
+    away the failure cannot be recorded: the worker then waits for it and runs the task again."""
+    try:
+        yield
+    except Exception as error:
+        job.state, job.error = Import.State.FAILED, f"{type(error).__name__}: {error}"[:1000]
+        job.save(update_fields=["state", "error"])
+        raise
 
 
 def checked_batches(job: Import, sheet: Sheet) -> Iterator[list[Outcome]]:

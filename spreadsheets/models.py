@@ -16,6 +16,9 @@ class Import(models.Model):
         WRITING = "writing", "writing"
         DONE = "done", "done: written"
         EXPIRED = "expired", "expired: not confirmed in time, nothing written"
+        # The worker's check or write failed with an error that is no fault of the file (a
+        # bug, a query cancelled). Its page says why and offers to check the file again.
+        FAILED = "failed", "failed: nothing written"
 
     kind = models.CharField(max_length=5, choices=Kind)
     file_name = models.CharField(max_length=255)
@@ -34,6 +37,8 @@ class Import(models.Model):
     problem_count = models.PositiveIntegerField(default=0)
     # The first PREVIEW_ROWS rows' outcomes: [{"row": ..., "outcome": "new", "cells": [...]}].
     preview = models.JSONField(default=list)
+    # Why the worker failed (state FAILED): the error's last line.
+    error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-uploaded_at", "-id"]

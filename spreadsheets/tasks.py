@@ -1,5 +1,8 @@
 """The background side of an import, run by django-tasks' database worker (`manage.py db_worker`,
-started by `make run` and `make serve`), so no request waits for a big file or a big export."""
+started by `make run` and `make serve`), so no request waits for a big file or a big export.
+
+Each task may run again after the database went away under it (see the worker's command): an
+import's write commits with its new state, a check and an export start over."""
 
 from django_tasks import task
 
@@ -9,12 +12,16 @@ from spreadsheets.models import Export, Import
 
 @task()
 def check_import(import_id: int) -> None:
-    importing.check(Import.objects.get(pk=import_id))
+    job = Import.objects.get(pk=import_id)
+    with importing.failure_recorded(job):
+        importing.check(job)
 
 
 @task()
 def write_import(import_id: int) -> None:
-    importing.write(Import.objects.get(pk=import_id))
+    job = Import.objects.get(pk=import_id)
+    with importing.failure_recorded(job):
+        importing.write(job)
 
 
 @task()

@@ -48,17 +48,18 @@ def upload(client, model_name: str, file: SimpleUploadedFile) -> Import:
     return Import.objects.latest("pk")
 
 
-def confirm(client, job: Import) -> Import:
+def status_url(job: Import) -> str:
     app = "blog" if job.kind == "posts" else "accounts"
-    url = reverse(f"admin:{app}_{job.kind[:-1]}_import_status", args=[job.pk])
-    assert client.post(url).status_code == 302
+    return reverse(f"admin:{app}_{job.kind[:-1]}_import_status", args=[job.pk])
+
+
+def confirm(client, job: Import) -> Import:
+    assert client.post(status_url(job)).status_code == 302
     job.refresh_from_db()
     return job
 
 
 def status_page(client, job: Import) -> str:
-    app = "blog" if job.kind == "posts" else "accounts"
-    url = reverse(f"admin:{app}_{job.kind[:-1]}_import_status", args=[job.pk])
-    response = client.get(url)
+    response = client.get(status_url(job))
     assert response.status_code == 200
     return response.content.decode()

@@ -128,7 +128,7 @@ EXPECTED_DIFFERENCES = {
         "accounts_user_groups, accounts_user_user_permissions, auth_group, "
         "auth_group_permissions, auth_permission, axes_accessattempt, "
         "axes_accessattemptexpiration, axes_accessfailurelog, axes_accesslog, "
-        "django_admin_log, django_content_type, "
+        "blog_sentpostform, django_admin_log, django_content_type, "
         "django_migrations, django_session, django_tasks_database_dbtaskresult, "
         "post_body_trigrams, post_body_trigrams_config, post_body_trigrams_data, "
         "post_body_trigrams_docsize, post_body_trigrams_idx, spreadsheets_export, "

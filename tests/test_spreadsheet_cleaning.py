@@ -1,5 +1,5 @@
-"""Uploads checked but never confirmed, and exports' files, are removed once older than
-SPREADSHEET_FILES_KEEP_HOURS: by the next upload or export, or by forget_spreadsheet_files."""
+"""Uploads checked but never confirmed (or failed), and exports' files, are removed once older
+than SPREADSHEET_FILES_KEEP_HOURS: by the next upload or export, or by forget_spreadsheet_files."""
 
 import os
 from datetime import timedelta
@@ -104,4 +104,20 @@ def test_written_and_refused_imports_left_no_files_to_clean(admin_client, settin
     confirm(admin_client, upload(admin_client, "post", csv_file(POSTS)))
     upload(admin_client, "post", csv_file([POSTS[0], ["nobody", "x", "2026-01-01T00:00Z"]]))
 
+    assert files(settings.IMPORT_UPLOAD_DIR) == []
+
+
+def test_a_failed_import_keeps_its_file_as_long_as_an_unconfirmed_one(admin_client, settings):
+    UserFactory(username="mary")
+    failed = upload(admin_client, "post", csv_file(POSTS))
+    # Kept for a second try ("Check the file again") while it is recent.
+    Import.objects.update(state=Import.State.FAILED, error="OperationalError: the server left")
+    call_command("forget_spreadsheet_files", stdout=StringIO())
+    assert len(files(settings.IMPORT_UPLOAD_DIR)) == 2
+    age(Import, 25)
+
+    call_command("forget_spreadsheet_files", stdout=StringIO())
+
+    failed.refresh_from_db()
+    assert failed.state == Import.State.EXPIRED
     assert files(settings.IMPORT_UPLOAD_DIR) == []

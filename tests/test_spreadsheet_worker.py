@@ -1,12 +1,16 @@
-"""Imports run in django-tasks' database worker, not in the request: the page shows progress."""
+"""Imports run in django-tasks' database worker, not in the request: the page shows progress,
+and a failure says why and offers a second try."""
+
+import os
 
 import pytest
 from django.core.management import call_command
+from django_tasks_db.models import DBTaskResult
 
 from blog.models import Post
 from spreadsheets.models import Import
 from tests.factories import UserFactory
-from tests.spreadsheet_files import confirm, csv_file, status_page, upload
+from tests.spreadsheet_files import confirm, csv_file, status_page, status_url, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -47,3 +51,54 @@ def test_the_worker_checks_and_writes_what_the_admin_queued(admin_client, settin
     assert Post.objects.get().body == "queued"
     # The upload is gone from disk once written.
     assert not list(tmp_path.iterdir())
+
+
+def test_an_import_the_worker_failed_says_why_and_can_be_checked_again(
+    admin_client, settings, tmp_path
+):
+    settings.IMPORT_UPLOAD_DIR = str(tmp_path)
+    UserFactory(username="mary")
+    rows = [["author", "body", "timestamp"], ["mary", "second try", "2026-01-01T00:00:00Z"]]
+    job = upload(admin_client, "post", csv_file(rows))
+    run_worker()
+    # The plan the check left beside the upload is lost (a disk cleaned by hand): the write
+    # cannot go on, through no fault of the file.
+    os.remove(f"{Import.objects.get().path}.plan.csv")
+
+    confirm(admin_client, job)
+    run_worker()
+
+    job.refresh_from_db()
+    assert job.state == Import.State.FAILED
+    assert job.error.startswith("FileNotFoundError: ")
+    page = status_page(admin_client, job)
+    assert "Nothing was written: the background worker failed (FileNotFoundError: " in page
+    assert 'name="check_again"' in page
+    # Checked again from the start, then written once confirmed.
+    admin_client.post(status_url(job), {"check_again": "Check the file again"})
+    job.refresh_from_db()
+    assert (job.state, job.error) == (Import.State.CHECKING, "")
+    run_worker()
+    assert confirm(admin_client, job).state == Import.State.WRITING
+    run_worker()
+    job.refresh_from_db()
+    assert job.state == Import.State.DONE
+    assert Post.objects.get().body == "second try"
+
+
+def test_a_confirmation_sent_again_writes_the_import_once(admin_client, settings, tmp_path):
+    settings.IMPORT_UPLOAD_DIR = str(tmp_path)
+    UserFactory(username="mary")
+    rows = [["author", "body", "timestamp"], ["mary", "confirmed twice", "2026-01-01T00:00:00Z"]]
+    job = upload(admin_client, "post", csv_file(rows))
+    run_worker()
+
+    # A double click, or the form sent again after its answer was lost: one write queued.
+    confirm(admin_client, job)
+    confirm(admin_client, job)
+    assert DBTaskResult.objects.filter(task_path__endswith="write_import").count() == 1
+    run_worker()
+    # Sent again once written: the page says it is done, and nothing more is written.
+    assert confirm(admin_client, job).state == Import.State.DONE
+    run_worker()
+    assert Post.objects.filter(body="confirmed twice").count() == 1

@@ -1,0 +1,105 @@
+"""No request waits on PostgreSQL longer than DATABASE_TIMEOUT_SECONDS (15 s): past it, the
+request's query is cancelled, and it answers the 503 page (read-only for now, try again) well
+before gunicorn's 30 s timeout would kill its worker and answer gunicorn's own 500 page.
+
+A query can wait for ever on a lock, and a commit on a primary waits for its synchronous
+standby, which never comes when the standby has left while nothing (a frozen Patroni, say)
+turns synchronous replication off. PostgreSQL's `statement_timeout` does not end that wait: it
+is turned off before the commit starts. Only a cancel does, and then PostgreSQL keeps the commit
+on the primary alone ("canceling wait for synchronous replication … already committed
+locally") and the driver reports success. A post saved so might yet be lost at a failover: the
+answer is a 503 whatever the view said, and the editor's resend finds the post if it was kept
+(blog/admin.py: the add form's key) and makes it if it was not.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from contextlib import suppress
+
+from django.conf import settings
+from django.core.exceptions import MiddlewareNotUsed
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.http import HttpRequest, HttpResponse
+
+from microblog.error_pages import unavailable
+
+log = logging.getLogger(__name__)
+
+# Past the deadline, every later query of the request (its session's save, say) is cancelled
+# as well, within this many seconds.
+CANCEL_AGAIN_SECONDS = 0.5
+# A cancel is a new connection to the server; one that does not answer is given up after this.
+CANCEL_TIMEOUT_SECONDS = 3
+
+
+class DatabaseDeadlineMiddleware:
+    """PostgreSQL only: SQLite's busy timeout (20 s) already bounds its one kind of wait."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        if settings.DATABASES[DEFAULT_DB_ALIAS]["ENGINE"] != "django.db.backends.postgresql":
+            raise MiddlewareNotUsed
+        self.get_response = get_response
+        # When a request of this process last went past the deadline while all before it had
+        # not (time.monotonic()); None while requests get their answers in time.
+        self.late_since: float | None = None
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        watch = Watch(connections[DEFAULT_DB_ALIAS])
+        watcher = threading.Thread(target=watch.cancel_when_late, daemon=True)
+        watcher.start()
+        try:
+            response = self.get_response(request)
+        finally:
+            watch.done.set()
+            watcher.join()
+        if watch.late:
+            return self.too_late(request)
+        if self.late_since is not None:
+            log.warning(
+                "the database answers requests in time again, after %.0f s",
+                time.monotonic() - self.late_since,
+            )
+            self.late_since = None
+        return response
+
+    def too_late(self, request: HttpRequest) -> HttpResponse:
+        """The 503, logged once when requests start to take too long (and once when they stop,
+        above), not for each of them."""
+        if self.late_since is None:
+            self.late_since = time.monotonic()
+            log.warning(
+                "the database took more than %g s: requests that wait so long have their "
+                "queries cancelled and answer 503",
+                settings.DATABASE_TIMEOUT_SECONDS,
+            )
+        response = unavailable(request)
+        # Django's own mark for a response it has logged already: not an ERROR line each.
+        response._has_been_logged = True  # type: ignore[attr-defined]
+        return response
+
+
+class Watch:
+    """Cancels the queries of one thread's connection once the deadline has passed."""
+
+    def __init__(self, connection: BaseDatabaseWrapper) -> None:
+        # Django's connection wrapper belongs to the request's thread; its psycopg connection
+        # may be cancelled from another (psycopg's cancel_safe is meant for that).
+        self.connection = connection
+        self.done = threading.Event()
+        self.late = False
+
+    def cancel_when_late(self) -> None:
+        if self.done.wait(settings.DATABASE_TIMEOUT_SECONDS):
+            return
+        self.late = True
+        while True:
+            driver = self.connection.connection
+            if driver is not None:
+                # Nothing to cancel, or a server that does not answer: nothing to do.
+                with suppress(Exception):
+                    driver.cancel_safe(timeout=CANCEL_TIMEOUT_SECONDS)
+            if self.done.wait(CANCEL_AGAIN_SECONDS):
+                return
