@@ -38,11 +38,23 @@ serve: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
-# ruff, then mypy with django-stubs' plugin (both configured in pyproject.toml).
-lint: $(STAMP)
+# ruff, then mypy with django-stubs' plugin (both configured in pyproject.toml), then the migration
+# linters.
+lint: $(STAMP) lint-migrations
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+
+# The migration linters over this project's migrations (tests/test_migration_linters.py,
+# docs/schema-changes.md "What the linters say"): django-migration-linter (`manage.py
+# lintmigrations`) on SQLite and on PostgreSQL, squawk over the PostgreSQL SQL of ours and of the
+# Flask twins. `make test-all` runs the same tests on MariaDB too.
+LINT_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/lint_migrations
+.PHONY: lint-migrations
+lint-migrations: $(STAMP) services
+	$(PY) -m pytest -q -p no:cacheprovider tests/test_migration_linters.py
+	DATABASE_URL=$(LINT_POSTGRES_URL) $(PY) -m pytest -q -p no:cacheprovider tests/test_migration_linters.py \
+	  -k "not flask_twins and not unless_its_migration"
 
 # What CI checks besides the tests: the project is sound and the migrations match the models.
 check: $(STAMP)
