@@ -66,6 +66,19 @@ def squawk(sql: str, migrations: list[str]) -> list[str]:
     ]
 
 
+def lintmigrations_findings(output: str) -> list[str]:
+    """django-migration-linter's verdict on one migration, from what `manage.py lintmigrations
+    APP NAME` printed: [] when it passes (OK, or IGNORE for a reviewed exception), else one
+    `ERR: ...` or `WARNING: ...` per finding."""
+    verdict = re.search(r"^\(\w+, \w+\)\.\.\. (ERR|WARNING)$((?:\n\t.*)*)", output, re.M)
+    if verdict is None:
+        return []
+    # "ALTERING columns (Could be backward compatible...) (table: post, column: body)": the kind.
+    return [
+        f"{verdict[1]}: {line.strip().split(' (')[0]}" for line in verdict[2].splitlines() if line
+    ]
+
+
 def squawk_program() -> str:
     """squawk-cli's binary, installed beside this Python (requirements-dev.txt)."""
     beside = Path(sys.executable).parent / "squawk"
