@@ -136,6 +136,7 @@ RENAME_TABLE = Scenario(
             (
                 "from django.db import migrations\n",
                 "from django.db import migrations\n"
+                "from django_migration_linter import IgnoreMigration\n"
                 "\n"
                 '# The code still deployed writes to "post": until it is gone, a view by that name\n'
                 '# passes its inserts on to "entry" (a later migration drops it). MariaDB\'s DDL is not\n'
@@ -170,6 +171,9 @@ RENAME_TABLE = Scenario(
                 "            name='post',\n"
                 "            table='entry',\n"
                 "        ),\n",
+                "        # Reviewed for the migration linters: the view keeps the old name writing.\n"
+                "        # squawk-ignore renaming-table: the view keeps the old name writing\n"
+                "        IgnoreMigration(),\n"
                 "        migrations.SeparateDatabaseAndState(\n"
                 "            state_operations=[migrations.AlterModelTable(name='post', table='entry')],\n"
                 "            database_operations=[migrations.RunPython(rename_behind_a_view, rename_back)],\n"
