@@ -22,10 +22,10 @@ PROMPTS = re.compile(r"(\[y/N\] |Select an option: |>>> )")
 
 
 # A block of docs/schema-changes.md that the tools generate: the marker, then a fenced block.
-GUIDE_BLOCK = re.compile(r"<!-- schema-changes (.+?) -->\n```\w*\n(.*?)```\n", re.S)
-GUIDE_BLOCK_WITH_FENCE = re.compile(r"<!-- schema-changes (.+?) -->\n```(\w*)\n.*?```\n", re.S)
+GUIDE_BLOCK = re.compile(r"<!-- schema-changes ([^\n]+?) -->\n```\w*\n(.*?)```\n", re.S)
+GUIDE_BLOCK_WITH_FENCE = re.compile(r"<!-- schema-changes ([^\n]+?) -->\n```(\w*)\n.*?```\n", re.S)
 # ... or the marker, then a Markdown table (the linters' verdicts).
-GUIDE_TABLE = re.compile(r"<!-- schema-changes (.+?) -->\n((?:\|.*\n)+)")
+GUIDE_TABLE = re.compile(r"<!-- schema-changes ([^\n]+?) -->\n((?:\|.*\n)+)")
 
 
 def without_timestamps(text: str) -> str:
