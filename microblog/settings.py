@@ -82,6 +82,9 @@ INSTALLED_APPS = [
     # SQLite and MariaDB, where nothing of it is used.
     "django.contrib.postgres",
     "django_extensions",
+    # `manage.py lintmigrations` (make lint-migrations); reviewed exceptions are marked in the
+    # migration itself with its IgnoreMigration() (docs/schema-changes.md, "What the linters say").
+    "django_migration_linter",
     # Login lockout after repeated failures (AXES_* below).
     "axes",
     # The Content-Security-Policy header (CONTENT_SECURITY_POLICY below).

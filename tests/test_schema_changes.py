@@ -10,8 +10,13 @@ from urllib.parse import urlsplit
 import pytest
 
 from contrast.schema_changes.databases import Backend
-from contrast.schema_changes.report import blocks, marked_blocks
-from contrast.schema_changes.run import TOOLS, ScenarioRun, Workshop
+from contrast.schema_changes.report import (
+    POSTGRESQL_BLOCKS,
+    files,
+    generated_blocks,
+    marked_blocks,
+)
+from contrast.schema_changes.run import TOOLS, Applied, ScenarioRun, Workshop
 from contrast.schema_changes.scenarios import SCENARIOS
 
 GUIDE = Path(__file__).resolve().parent.parent / "docs" / "schema-changes.md"
@@ -27,6 +32,12 @@ NO_TABLE_POST = re.compile(
     r"no such table: post|relation \"post\" does not exist|Table '\w+\.post' doesn't exist"
 )
 
+# How long scenario i's report holds the posts table here (the guide's runs: longer).
+REPORT_SECONDS = 5
+# The reviewed migrations' lock timeouts: the longest a write should wait behind them, with room
+# for an insert on a busy machine.
+LONGEST_WAIT = {"postgresql": 1.0, "mariadb": 2.0}
+
 pytestmark = pytest.mark.skipif(
     bool(os.environ.get("DATABASE_REPLICA_URLS")),
     reason="SKIPPED, NOT TESTED here: the plain PostgreSQL run of the matrix runs these",
@@ -37,7 +48,9 @@ pytestmark = pytest.mark.skipif(
 def runs() -> dict[str, ScenarioRun]:
     """Every scenario, once (those under a writer on 2,000 posts): a minute or two on SQLite,
     more on a server. The scratch databases are dropped at the end (checked below)."""
-    workshop = Workshop(os.environ.get("DATABASE_URL", ""), posts=2_000)
+    workshop = Workshop(
+        os.environ.get("DATABASE_URL", ""), posts=2_000, report_seconds=REPORT_SECONDS
+    )
     try:
         return {scenario.key: workshop.run(scenario) for scenario in SCENARIOS}
     finally:
@@ -202,22 +215,67 @@ def test_adding_a_table_is_right_as_generated_on_both(runs):
 
 
 def test_the_guide_shows_what_the_tools_generate_today(runs):
-    if next(iter(runs.values())).backend != "sqlite":
-        pytest.skip("the guide's blocks come from SQLite; the SQLite run checks them")
-    generated = {}
-    for run in runs.values():
-        generated |= blocks(run)
-
-    shown = marked_blocks(GUIDE.read_text())
+    generated = generated_blocks(list(runs.values()))
+    if not generated:
+        pytest.skip("the guide's blocks come from SQLite and PostgreSQL; those runs check them")
+    shown = dict(marked_blocks(GUIDE.read_text()))
     assert shown, "no generated blocks in docs/schema-changes.md"
-    for key, text in shown:
+    # SQLite makes the files and their SQL, PostgreSQL the linters' table.
+    on_sqlite = next(iter(runs.values())).backend == "sqlite"
+    expected = set(shown) - POSTGRESQL_BLOCKS if on_sqlite else POSTGRESQL_BLOCKS
+    for key in expected:
         assert key in generated, f"the guide shows a block nobody generates: {key}"
         # Only the version in Django's header may differ (make test-newest runs a newer Django);
         # any other change in what a tool writes fails here.
-        assert DJANGO_VERSION.sub("", text) == DJANGO_VERSION.sub("", generated[key]), (
+        assert DJANGO_VERSION.sub("", shown[key]) == DJANGO_VERSION.sub("", generated[key]), (
             f"{key} is not what the tool generates today: python scripts/schema_changes.py "
-            "--update-doc, then read the diff"
+            "--update-doc (on SQLite, and on PostgreSQL for the linters' table), then read the diff"
         )
+
+
+def failed_a_writer_or_lost_data(key: str, applied: Applied) -> bool:
+    """What the guide counts against a migration file: its upgrade failed, an insert of the code
+    running meanwhile failed, or rows lost (going up, or coming back down)."""
+    if not applied.upgrade.ok or applied.writer is not None and applied.writer.failures:
+        return True
+    if key == "e":
+        return False  # a data migration changes data on purpose (and its empty file, nothing)
+    lost_going_up = applied.after_upgrade is not None and not applied.after_upgrade.kept
+    came_back_without = (
+        applied.downgrade is not None
+        and applied.downgrade.ok
+        and applied.after_downgrade is not None
+        and not applied.after_downgrade.kept
+    )
+    return lost_going_up or came_back_without
+
+
+# Flagged for a failure the scenarios do not measure: both leave a NOT NULL column without a
+# default in the database, so the code still running, which inserts users without it, would fail
+# (the writer here inserts posts).
+FLAGGED_FOR_WHAT_NO_WRITER_HERE_DOES = {("b", "django"), ("b", "flask")}
+
+
+def test_the_linters_flag_each_file_that_failed_or_lost_data_and_pass_each_reviewed_one(runs):
+    if next(iter(runs.values())).backend != "postgresql":
+        pytest.skip("squawk reads PostgreSQL's SQL: the PostgreSQL run checks the linters")
+    for key, run in runs.items():
+        for tool in run.tools.values():
+            final = tool.live or tool.reviewed or tool.generated
+            for label, applied in files(tool):
+                if applied is None:
+                    continue
+                # django-migration-linter reads Django's files; squawk the SQL of both.
+                said = [applied.squawk] + (
+                    [applied.lintmigrations] if tool.tool == "django" else []
+                )
+                if failed_a_writer_or_lost_data(key, applied):
+                    assert all(said), (key, tool.tool, label)
+                elif (
+                    applied is final
+                    and (key, tool.tool) not in FLAGGED_FOR_WHAT_NO_WRITER_HERE_DOES
+                ):
+                    assert not any(said), (key, tool.tool, label, said)
 
 
 def test_parallel_branches_refuse_to_upgrade_until_merged(runs):
@@ -250,6 +308,27 @@ def test_an_index_on_a_table_being_written_never_fails_the_writer(runs):
         assert "AddIndexConcurrently(" in run.tools["django"].reviewed.file
         assert "CREATE INDEX CONCURRENTLY" in run.tools["django"].reviewed.sql
         assert "CREATE INDEX CONCURRENTLY" in run.tools["flask"].reviewed.sql
+
+
+def test_a_migration_behind_a_report_holds_up_every_write_unless_it_gives_up_and_retries(runs):
+    run = runs["i"]
+    if run.backend == "sqlite":
+        pytest.skip(
+            "no report on SQLite: a reader there makes no queue of writers behind a migration"
+        )
+    for tool in run.tools.values():
+        generated, reviewed = tool.generated, tool.reviewed
+        # As generated, the migration waits for the report's lock, and every insert that arrives
+        # meanwhile queues behind the migration: they wait about as long as the report.
+        assert generated.after_upgrade.kept, tool.tool
+        assert generated.writer.worst_stall > REPORT_SECONDS / 2, tool.tool
+        # Reviewed, the migration gives up after its lock timeout, lets the queue through, and
+        # tries again until the report is over: no insert waits much past the timeout, none fails.
+        assert "Waited too long for a lock" in reviewed.upgrade.stderr, tool.tool
+        assert reviewed.after_upgrade.kept, tool.tool
+        assert reviewed.after_downgrade.kept, tool.tool
+        assert reviewed.writer.worst_stall < LONGEST_WAIT[run.backend], tool.tool
+        assert reviewed.writer.failures == [], tool.tool
 
 
 def test_no_scratch_database_is_left(runs):

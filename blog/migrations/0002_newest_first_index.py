@@ -4,6 +4,7 @@
 import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
+from django_migration_linter import IgnoreMigration
 
 
 class Migration(migrations.Migration):
@@ -13,6 +14,15 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Reviewed for the migration linters (make lint-migrations): a known, accepted exception.
+        # On PostgreSQL this builds the index inside the migration's transaction, which blocks
+        # writes to blog_post while it builds (scenario f of docs/schema-changes.md: 1.5 s for a
+        # similar index on a million posts). It landed before the linters, and a migration is never edited after landing to
+        # do something else: a new index on a big table is built concurrently, as 0003 does. On
+        # SQLite, lintmigrations reads the rebuilt blog_post as NOT NULL added to columns that
+        # were NOT NULL already.
+        # squawk-ignore require-concurrent-index-creation: landed before the linters; new indexes are built concurrently (0003)
+        IgnoreMigration(),
         migrations.AddIndex(
             model_name="post",
             index=models.Index(fields=["-timestamp", "-id"], name="post_newest_first_idx"),

@@ -12,6 +12,7 @@
 # in that migration.
 
 from django.db import migrations
+from django_migration_linter import IgnoreMigration
 
 from blog.migration_operations import RunSQLOnSQLite
 
@@ -44,5 +45,9 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Reviewed for the migration linters (make lint-migrations): lintmigrations reads the
+        # reverse SQL too, where it sees DROP TABLE; the only table dropped is the side table this
+        # migration makes, on rolling it back.
+        IgnoreMigration(),
         RunSQLOnSQLite(TRIGRAMS, NO_TRIGRAMS),
     ]

@@ -16,6 +16,7 @@
 # those leftovers (migrate back to 0004 and forward again).
 
 from django.db import migrations
+from django_migration_linter import IgnoreMigration
 
 from blog.migration_operations import RunSQLOnMariaDBWithMroonga
 
@@ -54,5 +55,9 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Reviewed for the migration linters (make lint-migrations): lintmigrations reads the
+        # reverse SQL too, where it sees DROP TABLE; the only table dropped is the side table this
+        # migration makes, on rolling it back.
+        IgnoreMigration(),
         RunSQLOnMariaDBWithMroonga(NGRAMS, NO_NGRAMS),
     ]

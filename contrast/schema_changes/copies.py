@@ -49,7 +49,8 @@ import os
 import dj_database_url
 
 SECRET_KEY = "throwaway"
-INSTALLED_APPS = ["blog"]
+# The migration linter's app gives `manage.py lintmigrations` (linters.py).
+INSTALLED_APPS = ["blog", "django_migration_linter"]
 DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # As this project's own settings (microblog/database.py): a migration that reads before it
@@ -209,6 +210,10 @@ class DjangoCopy(Copy):
 
     def sql(self, revision: str) -> Outcome:
         return self.manage("sqlmigrate", "blog", revision)
+
+    def lint(self, revision: str) -> Outcome:
+        """django-migration-linter's verdict on one migration, on the copy's database."""
+        return self.manage("lintmigrations", "blog", revision, "--no-cache")
 
     def upgrade(self, target: str = "") -> Outcome:
         return self.manage("migrate", "blog", *([target] if target else []))

@@ -6,14 +6,15 @@ import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from contrast.schema_changes.copies import Copy, DjangoCopy, FlaskCopy, Outcome, replace_each
 from contrast.schema_changes.data import Facts, seed, seed_posts
 from contrast.schema_changes.databases import Backend, connected
+from contrast.schema_changes.linters import lintmigrations_findings, squawk
 from contrast.schema_changes.scenarios import Scenario, Side
-from contrast.schema_changes.writer import Writer, WriterReport
+from contrast.schema_changes.writer import Report, Writer, WriterReport
 
 TOOLS = ("django", "flask")
 
@@ -42,6 +43,10 @@ class Applied:
     retry_seconds: float = 0.0
     retry_writer: WriterReport | None = None
     after_downgrade: Facts | None = None
+    # On PostgreSQL, before the upgrade: what the linters found in the file (linters.py); [] when
+    # they pass it. django-migration-linter reads Django's files only.
+    lintmigrations: list[str] | None = None
+    squawk: list[str] | None = None
 
 
 @dataclass
@@ -55,6 +60,8 @@ class ToolRun:
     generated: Applied
     reviewed: Applied | None = None
     live: Applied | None = None  # reviewed to keep the old code working (Side.live)
+    # Side.review_elsewhere as applied: each file's text before and after the review.
+    elsewhere: dict[str, tuple[str, str]] = field(default_factory=dict)
     conflict: Outcome | None = None  # parallel branches: the upgrade before the merge
 
 
@@ -69,10 +76,16 @@ class Workshop:
     """The two template copies, made once, and the backend the scenarios run on."""
 
     def __init__(
-        self, database_url: str = "", posts: int = 2_000, keep_databases: bool = False
+        self,
+        database_url: str = "",
+        posts: int = 2_000,
+        keep_databases: bool = False,
+        report_seconds: float = 8.0,
     ) -> None:
         self.backend = Backend(database_url, keep=keep_databases)
         self.posts = posts  # the posts table's size for scenarios under load
+        # How long scenario i's report goes on holding the posts table once a migration waits.
+        self.report_seconds = report_seconds
         self._folder = tempfile.TemporaryDirectory(prefix="schema-changes-copies-")
         root = Path(self._folder.name)
         self.templates: dict[str, Copy] = {
@@ -150,6 +163,15 @@ class Workshop:
         (path,) = copy.migration_files() - before
         run = ToolRun(tool, command, generate, noinput, self._apply(scenario, copy, path))
         run.conflict = conflict
+        if side.review_elsewhere:
+            for name, edits in side.review_elsewhere.items():
+                other = copy.folder / name
+                original = other.read_text() if other.exists() else ""
+                other.parent.mkdir(parents=True, exist_ok=True)
+                other.write_text(replace_each(original, edits))
+                run.elsewhere[name] = (original, other.read_text())
+            self._chapter_database(copy, scenario)
+            run.reviewed = self._apply(scenario, copy, path, reviewed=True)
         if side.review and side.review_on in (None, self.backend.vendor):
             self._chapter_database(copy, scenario)
             path.write_text(replace_each(path.read_text(), side.review))
@@ -185,9 +207,11 @@ class Workshop:
 
     def _apply(self, scenario: Scenario, copy: Copy, path: Path, reviewed: bool = False) -> Applied:
         sql = copy.sql(copy.revision_of(path))
+        found = self._lint(copy, path, sql.stdout)
         url = self._url(copy.tool, django_form=False)
-        upgrade, seconds, writer = self._timed(scenario, url, copy.upgrade)
+        upgrade, seconds, writer = self._timed(scenario, url, copy.upgrade, self._report(scenario))
         applied = Applied(path.read_text(), sql.stdout if sql.ok else sql.error, upgrade)
+        applied.lintmigrations, applied.squawk = found
         applied.upgrade_seconds, applied.writer = seconds, writer
         if isinstance(copy, FlaskCopy) and self.backend.vendor == "sqlite":
             offline = copy.offline_sql(copy.revision_of(path), OFFLINE_POSTGRESQL)
@@ -216,17 +240,41 @@ class Workshop:
                 applied.after_downgrade = scenario.check_downgraded(connection)
         return applied
 
+    def _lint(self, copy: Copy, path: Path, sql: str) -> tuple[list[str] | None, list[str] | None]:
+        """What django-migration-linter (Django's files) and squawk find in the file, before it
+        runs; on PostgreSQL only, whose SQL squawk reads."""
+        if self.backend.vendor != "postgresql":
+            return None, None
+        lintmigrations = None
+        if isinstance(copy, DjangoCopy):
+            lintmigrations = lintmigrations_findings(copy.lint(copy.revision_of(path)).stdout)
+        return lintmigrations, squawk(sql, [path.read_text()])
+
+    def _report(self, scenario: Scenario) -> float:
+        """How long scenario i's report goes on holding the posts table once the upgrade waits for
+        it; on the servers only (SQLite, one writer at a time, has no such queue of locks)."""
+        if scenario.behind_a_report and self.backend.vendor != "sqlite":
+            return self.report_seconds
+        return 0.0
+
     @staticmethod
     def _timed(
-        scenario: Scenario, url: str, command: Callable[[], Outcome]
+        scenario: Scenario, url: str, command: Callable[[], Outcome], report_seconds: float = 0.0
     ) -> tuple[Outcome, float, WriterReport | None]:
         """Run `command`; for a scenario under load, with the writer inserting meanwhile (and a
-        moment after: see writer.AFTERWARDS). Returns what it did, its seconds, the writer's
-        report."""
+        moment after: see writer.AFTERWARDS), and first, given `report_seconds`, a report holding
+        the posts table until the command has waited that long for it. Returns what it did, its
+        seconds, the writer's report."""
         writer = Writer(url) if scenario.under_load else None
         if writer:
             writer.start()
+        report = Report(url, report_seconds) if report_seconds else None
+        if report:
+            report.start()
+            report.reading.wait()
         started = time.monotonic()
         outcome = command()
         seconds = time.monotonic() - started
+        if report:
+            report.join()
         return outcome, seconds, writer.stop() if writer else None

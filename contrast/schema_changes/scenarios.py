@@ -37,6 +37,9 @@ class Side:
     live: list[Edit] = field(default_factory=list)
     live_on: tuple[str, ...] = ("postgresql", "mariadb")
     empty: bool = False  # an empty script to fill in (a data migration): nothing to detect
+    # A review made outside the migration file, in how migrations run (scenario i): edits to
+    # other files of the copy, by path inside it (a file not there yet starts empty).
+    review_elsewhere: dict[str, list[Edit]] = field(default_factory=dict)
 
 
 @dataclass
@@ -66,6 +69,9 @@ class Scenario:
     # A big posts table, and a writer inserting posts as the old code does (into post.body)
     # while the migration upgrades and downgrades.
     under_load: bool = False
+    # A long read of the posts table (a report) holding it while the upgrade starts; on
+    # PostgreSQL and MariaDB, whose locks queue writes behind a waiting migration.
+    behind_a_report: bool = False
 
 
 # The chapter's models, as the two copies spell them.
@@ -130,6 +136,7 @@ RENAME_TABLE = Scenario(
             (
                 "from django.db import migrations\n",
                 "from django.db import migrations\n"
+                "from django_migration_linter import IgnoreMigration\n"
                 "\n"
                 '# The code still deployed writes to "post": until it is gone, a view by that name\n'
                 '# passes its inserts on to "entry" (a later migration drops it). MariaDB\'s DDL is not\n'
@@ -164,6 +171,9 @@ RENAME_TABLE = Scenario(
                 "            name='post',\n"
                 "            table='entry',\n"
                 "        ),\n",
+                "        # Reviewed for the migration linters: the view keeps the old name writing.\n"
+                "        # squawk-ignore renaming-table: the view keeps the old name writing\n"
+                "        IgnoreMigration(),\n"
                 "        migrations.SeparateDatabaseAndState(\n"
                 "            state_operations=[migrations.AlterModelTable(name='post', table='entry')],\n"
                 "            database_operations=[migrations.RunPython(rename_behind_a_view, rename_back)],\n"
@@ -209,6 +219,7 @@ RENAME_TABLE = Scenario(
                 ),
                 '    # The code still deployed writes to "post": until it is gone, a view by that name\n'
                 '    # passes its inserts on to "entry" (a later migration drops it).\n'
+                "    # squawk-ignore renaming-table, renaming-object: the view keeps the old name writing\n"
                 "    if op.get_bind().dialect.name == 'mysql':\n"
                 "        # MariaDB's DDL is not transactional: the table and the view change names in\n"
                 '        # one RENAME, so that "post" is never missing.\n'
@@ -383,6 +394,12 @@ def _shorten_long_posts(connection: sa.Connection) -> None:
     )
 
 
+# The review's mark for the migration linters (the same words in both tools' files).
+WIDENING_REVIEWED = (
+    "# Reviewed for the migration linters: varchar(140) to varchar(280) only widens.\n"
+    "# squawk-ignore changing-column-type: PostgreSQL changes its catalogue, rewrites no row\n"
+)
+
 # The start of the reviewed downgrades' refusal, the same words from both tools.
 TOO_LONG = "cannot go back to 140 characters: {count} post(s) longer (ids {ids});"
 
@@ -398,6 +415,7 @@ WIDEN_COLUMN = Scenario(
                 "from django.db import migrations, models\n",
                 "from django.db import migrations, models\n"
                 "from django.db.models.functions import Length\n"
+                "from django_migration_linter import IgnoreMigration\n"
                 "\n"
                 "\n"
                 "def refuse_posts_over_140(apps, schema_editor):\n"
@@ -414,6 +432,12 @@ WIDEN_COLUMN = Scenario(
                 "        )\n",
             ),
             (
+                "    operations = [\n",
+                "    operations = [\n"
+                f"{WIDENING_REVIEWED.replace('#', '        #')}"
+                "        IgnoreMigration(),\n",
+            ),
+            (
                 "            field=models.CharField(max_length=280),\n        ),\n",
                 "            field=models.CharField(max_length=280),\n        ),\n"
                 "        # Reversed in reverse order: the check runs before the column narrows.\n"
@@ -424,6 +448,7 @@ WIDEN_COLUMN = Scenario(
     flask=Side(
         models=[(FLASK_BODY, FLASK_BODY.replace("140", "280"))],
         review=[
+            ("def upgrade():\n", "def upgrade():\n" + WIDENING_REVIEWED.replace("#", "    #")),
             (
                 "def downgrade():\n",
                 "def downgrade():\n"
@@ -695,6 +720,152 @@ INDEX_UNDER_LOAD = Scenario(
     under_load=True,
 )
 
+# Scenario i: the lock queue. The review is how migrations run, the same for every migration:
+# each waits at most a moment for a table's lock, then gives up and tries again.
+DJANGO_PATIENT_MIGRATE = """\
+\"\"\"`migrate`, waiting at most a moment for each table's lock and trying again later: the writes
+that queue behind a migration waiting for a lock wait no longer than that moment.\"\"\"
+
+import time
+
+from django.core.management.commands import migrate
+from django.db import OperationalError, connection
+
+# The longest a migration waits for a lock, so the longest a write queued behind it waits.
+# MariaDB counts whole seconds.
+LOCK_TIMEOUT = {
+    "postgresql": "SET lock_timeout = '500ms'",
+    "mysql": "SET SESSION lock_wait_timeout = 1",
+}
+# What PostgreSQL and MariaDB say when the wait is over.
+LOCK_TIMED_OUT = ("canceling statement due to lock timeout", "Lock wait timeout exceeded")
+ATTEMPTS = 60
+PAUSE = 1.0  # seconds between attempts, for the writes that queued meanwhile to go through
+
+
+class Command(migrate.Command):
+    def handle(self, *args, **options):
+        for attempt in range(1, ATTEMPTS + 1):
+            if connection.vendor in LOCK_TIMEOUT:
+                with connection.cursor() as cursor:
+                    cursor.execute(LOCK_TIMEOUT[connection.vendor])
+            try:
+                return super().handle(*args, **options)
+            except OperationalError as error:
+                # The migration did nothing: try it again.
+                if not any(words in str(error) for words in LOCK_TIMED_OUT) or attempt == ATTEMPTS:
+                    raise
+                self.stderr.write(f"Waited too long for a lock ({attempt} of {ATTEMPTS}); again in {PAUSE} s")
+                time.sleep(PAUSE)
+"""
+
+FLASK_ENV_CONNECT = """\
+    connectable = get_engine()
+
+    with connectable.connect() as connection:
+        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+
+        with context.begin_transaction():
+            context.run_migrations()
+"""
+FLASK_PATIENT_CONNECT = """\
+    connectable = get_engine()
+
+    # Wait at most a moment for each table's lock and try again later: the writes that queue
+    # behind a migration waiting for a lock wait no longer than that moment.
+    for attempt in range(1, LOCK_ATTEMPTS + 1):
+        try:
+            with connectable.connect() as connection:
+                if connection.dialect.name in LOCK_TIMEOUT:
+                    connection.exec_driver_sql(LOCK_TIMEOUT[connection.dialect.name])
+                    connection.commit()  # a session setting: it outlives this transaction
+                context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+
+                with context.begin_transaction():
+                    context.run_migrations()
+            return
+        except sa.exc.OperationalError as error:
+            # The migration did nothing: try it again.
+            if not any(words in str(error) for words in LOCK_TIMED_OUT) or attempt == LOCK_ATTEMPTS:
+                raise
+            logger.warning(f"Waited too long for a lock ({attempt} of {LOCK_ATTEMPTS}); again in {LOCK_PAUSE} s")
+            time.sleep(LOCK_PAUSE)
+"""
+
+
+def _language_added(connection: sa.Connection) -> Facts:
+    kept = bodies(connection)
+    added = "language" in columns(connection, "post")
+    return Facts(kept.kept and added, f"{kept.detail}, language column: {added}")
+
+
+def _language_gone(connection: sa.Connection) -> Facts:
+    kept = bodies(connection)
+    gone = "language" not in columns(connection, "post")
+    return Facts(kept.kept and gone, f"{kept.detail}, language column gone: {gone}")
+
+
+BEHIND_A_REPORT = Scenario(
+    key="i",
+    title="add a column to posts while a long report reads them",
+    name="post_language",
+    message="post language",
+    django=Side(
+        models=[
+            (
+                DJANGO_BODY,
+                DJANGO_BODY + "    language = models.CharField(max_length=5, null=True)\n",
+            )
+        ],
+        review_elsewhere={
+            "blog/management/__init__.py": [("", "")],
+            "blog/management/commands/__init__.py": [("", "")],
+            "blog/management/commands/migrate.py": [("", DJANGO_PATIENT_MIGRATE)],
+        },
+    ),
+    flask=Side(
+        models=[
+            (
+                FLASK_BODY,
+                FLASK_BODY
+                + "    language: so.Mapped[str | None] = so.mapped_column(sa.String(5))\n",
+            )
+        ],
+        review_elsewhere={
+            "contrast/flask_app_2024/migrations/env.py": [
+                (
+                    "import logging\n",
+                    "import logging\nimport time\n",
+                ),
+                (
+                    "from flask import current_app\n",
+                    "import sqlalchemy as sa\nfrom flask import current_app\n",
+                ),
+                (
+                    'logger = logging.getLogger("alembic.env")\n',
+                    'logger = logging.getLogger("alembic.env")\n'
+                    "\n"
+                    "# The longest a migration waits for a lock, so the longest a write queued behind it\n"
+                    "# waits. MariaDB counts whole seconds.\n"
+                    "LOCK_TIMEOUT = {\n"
+                    '    "postgresql": "SET lock_timeout = \'500ms\'",\n'
+                    '    "mysql": "SET SESSION lock_wait_timeout = 1",\n'
+                    "}\n"
+                    "# What PostgreSQL and MariaDB say when the wait is over.\n"
+                    'LOCK_TIMED_OUT = ("canceling statement due to lock timeout", "Lock wait timeout exceeded")\n'
+                    "LOCK_ATTEMPTS = 60\n"
+                    "LOCK_PAUSE = 1.0  # seconds between attempts, for the writes that queued to go through\n",
+                ),
+                (FLASK_ENV_CONNECT, FLASK_PATIENT_CONNECT),
+            ]
+        },
+    ),
+    check_upgraded=_language_added,
+    check_downgraded=_language_gone,
+    under_load=True,
+    behind_a_report=True,
+)
+
 # In the order of the guide: the changes that lose data or fail on rows first.
 SCENARIOS = [
     RENAME_COLUMN,
@@ -706,4 +877,5 @@ SCENARIOS = [
     ADD_TABLE,
     PARALLEL_BRANCHES,
     INDEX_UNDER_LOAD,
+    BEHIND_A_REPORT,
 ]

@@ -69,6 +69,50 @@ class Writer(threading.Thread):
         return self.report
 
 
+# A lock that a session waits for on the posts table: PostgreSQL's lock table, MariaDB's metadata
+# locks (seen in its process list).
+WAITING_FOR_POST = {
+    "postgresql": "SELECT 1 FROM pg_locks WHERE relation = 'post'::regclass AND NOT granted",
+    "mysql": "SELECT 1 FROM information_schema.PROCESSLIST"
+    " WHERE STATE = 'Waiting for table metadata lock' AND DB = DATABASE()",
+}
+# How long the report waits for a migration to ask for the table, at most (a busy machine takes
+# seconds to start one).
+MIGRATION_ARRIVES_WITHIN = 60.0
+
+
+class Report(threading.Thread):
+    """A long read of the posts table, as a report runs: a transaction that reads it and holds it
+    (ACCESS SHARE on PostgreSQL, a metadata lock on MariaDB) until a migration has waited for the
+    table `seconds`, so that whatever queues behind the migration waits that long too."""
+
+    def __init__(self, url: str, seconds: float) -> None:
+        super().__init__(daemon=True)
+        self.url = url
+        self.seconds = seconds
+        self.reading = threading.Event()
+
+    def run(self) -> None:
+        engine = sa.create_engine(self.url)
+        try:
+            with engine.connect() as report, report.begin():
+                report.execute(sa.text("SELECT count(*) FROM post")).scalar_one()
+                self.reading.set()
+                self._until_a_migration_waits(engine)
+                time.sleep(self.seconds)
+        finally:
+            self.reading.set()  # never leave the migration waiting for a report that failed
+            engine.dispose()
+
+    @staticmethod
+    def _until_a_migration_waits(engine: sa.Engine) -> None:
+        waiting = sa.text(WAITING_FOR_POST[engine.dialect.name])
+        deadline = time.monotonic() + MIGRATION_ARRIVES_WITHIN
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as watch:
+            while time.monotonic() < deadline and watch.execute(waiting).first() is None:
+                time.sleep(0.05)
+
+
 def written_during(connection: sa.Connection) -> int:
     post = post_table()
     return connection.execute(
