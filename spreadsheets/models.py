@@ -37,8 +37,10 @@ class Import(models.Model):
     problem_count = models.PositiveIntegerField(default=0)
     # The first PREVIEW_ROWS rows' outcomes: [{"row": ..., "outcome": "new", "cells": [...]}].
     preview = models.JSONField(default=list)
-    # Why the worker failed (state FAILED): the error's last line.
-    error = models.TextField(blank=True)
+    # Why the worker failed (state FAILED): the error's last line. The database's own default ''
+    # lets the code of the release before this column keep inserting imports while it rolls out
+    # (make lint-migrations refuses a NOT NULL column without one).
+    error = models.TextField(blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-uploaded_at", "-id"]
