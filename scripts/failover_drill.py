@@ -14,9 +14,11 @@ The app is never restarted or reconfigured: DATABASE_URL lists both servers (lib
 that takes writes), DATABASE_REPLICA_URLS the same two (preferring a standby).
 
 It prints, per case: public reads that failed, seconds writes were refused (from the kill to the
-first acknowledged write after it), acknowledged posts lost, duplicated posts, 5xx answers other
-than 503, and how soon the old leader streams again. It exits non-zero if an acknowledged post
-is lost or duplicated, a public read failed, or the old leader did not stream again within 60 s.
+first acknowledged write after it), acknowledged posts lost, duplicated posts (the writers send
+each form again, unchanged, until it is answered 302), 5xx answers other than 503, the slowest
+answer, and how soon the old leader streams again. It exits non-zero if an acknowledged post is
+lost or duplicated, a public read failed, an answer was a 5xx other than 503 or took longer than
+DATABASE_TIMEOUT_SECONDS + 2 s, or the old leader did not stream again within 60 s.
 Without Patroni or etcd it says so loudly and passes, except under CI=true. Results:
 docs/scale-out.md. `--results FILE` also writes each run's timeline as JSON: answers per second
 around the kill, and the moments the drill saw (a leader again, writes back, the old leader
@@ -35,6 +37,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -71,6 +74,11 @@ READ_PAUSE, WRITE_PAUSE = 0.05, 0.1
 APP_LOG_LINES = re.compile(r" (ERROR|WARNING) |^[\w.]+(Error|Exception): ")
 # The old leader must stream again within this many seconds of its restart (or switchover).
 REJOIN_SECONDS = 60
+# The app's bound on a request's wait for PostgreSQL (replicas/deadline.py), set for the drill's
+# server; no answer may take longer than it plus SLACK_SECONDS (rendering, a busy machine).
+DATABASE_TIMEOUT_SECONDS, SLACK_SECONDS = 15, 2
+# What the admin says when a form sent again finds the post its first sending made (blog/admin.py).
+SENT_BEFORE = "This form was sent before"
 
 
 @dataclass
@@ -80,12 +88,19 @@ class Event:
     ended: float
     status: int  # 0: no HTTP answer at all
     body: str = ""
+    # A write answered 302 because an earlier sending of the same form had made the post.
+    sent_before: bool = False
+
+    @property
+    def seconds(self) -> float:
+        return self.ended - self.started
 
 
 @dataclass
 class Traffic:
     """Readers (anonymous visitors of the public page) and writers (editors posting through the
-    admin, each post a new body, never sent twice) until stopped."""
+    admin, each post a new body, its form sent again unchanged until it is answered 302) until
+    stopped."""
 
     port: int
     author_id: str
@@ -123,15 +138,16 @@ class Traffic:
         method: str,
         path: str,
         form: dict[str, str] | None = None,
-    ) -> Event:
+    ) -> tuple[Event, str]:
+        """The request's event (also kept in self.events) and the page it answered."""
         started = time.monotonic()
         try:
-            status = browser.request(method, path, form)[0]
+            status, _, page, _ = browser.request(method, path, form)
         except OSError:
-            status = 0
+            status, page = 0, ""
         event = Event(kind, started, time.monotonic(), status, (form or {}).get("body", ""))
         self.events.append(event)
-        return event
+        return event, page
 
     def read(self) -> None:
         visitor = Browser(self.port)
@@ -158,17 +174,28 @@ class Traffic:
             now = datetime.now(UTC)
             form = {
                 "csrfmiddlewaretoken": token,
+                # A new key per post, as each add form's hidden field holds (PostForm.form_key):
+                # made here because the add form's page itself is refused while read-only.
+                "form_key": str(uuid.uuid4()),
                 "body": f"drill post {writer}-{number}",
                 "author": self.author_id,
                 "timestamp_0": now.strftime("%Y-%m-%d"),
                 "timestamp_1": now.strftime("%H:%M:%S"),
                 "_save": "Save",
             }
-            if self.request(editor, "write", "POST", "/admin/blog/post/add/", form).status == 302:
+            # Sent again, unchanged, after every answer but the redirect (a 503, a 500, no
+            # answer at all), as an editor does: the form key must keep it from posting twice.
+            while True:
+                sent, _ = self.request(editor, "write", "POST", "/admin/blog/post/add/", form)
+                if sent.status == 302 or self.stopping.is_set():
+                    break
+                time.sleep(WRITE_PAUSE)
+            if sent.status == 302:
                 # Followed, as a browser does: the list shows (and so takes from the cookie)
                 # the "was added" message; unread, such messages pile up and overflow into the
                 # session, which every post would then have to save too.
-                self.request(editor, "admin", "GET", "/admin/blog/post/")
+                _, page = self.request(editor, "admin", "GET", "/admin/blog/post/")
+                sent.sent_before = SENT_BEFORE in page
             time.sleep(WRITE_PAUSE)
 
     def acknowledged_after(self, moment: float) -> Event | None:
@@ -282,10 +309,14 @@ def report(case: Case, traffic: Traffic, bodies: dict[str, int]) -> list[str]:
     failed_reads = [e for e in reads if e.status != 200]
     acknowledged = [e for e in writes if e.status == 302]
     refused = [e for e in writes if e.status != 302]
+    # One intended post per body, however many times its form was sent.
+    intended = sorted({e.body for e in writes})
     lost = [e for e in acknowledged if bodies.get(e.body, 0) == 0]
-    duplicated = [e for e in writes if bodies.get(e.body, 0) > 1]
-    committed_anyway = [e for e in refused if bodies.get(e.body, 0)]
+    duplicated = [body for body in intended if bodies.get(body, 0) > 1]
+    found_again = [e for e in acknowledged if e.sent_before]
     other_5xx = [e for e in events if e.status >= 500 and e.status != 503]
+    slowest = max(events, key=lambda e: e.seconds)
+    too_slow = [e for e in events if e.seconds > DATABASE_TIMEOUT_SECONDS + SLACK_SECONDS]
     statuses = sorted({e.status for e in refused})
     if case.name == "leader lost":
         rejoin = f"{case.old_leader} streaming again {case.rejoined:.1f} s after its restart"
@@ -297,10 +328,11 @@ def report(case: Case, traffic: Traffic, bodies: dict[str, int]) -> list[str]:
         f"{case.name}: leader {case.old_leader} -> {case.new_leader}; "
         f"writes refused for {case.writes_refused:.1f} s; "
         f"public reads {len(reads)}, failed {len(failed_reads)}; "
-        f"posts acknowledged {len(acknowledged)}, refused {len(refused)} {statuses}, "
-        f"lost {len(lost)}, duplicated {len(duplicated)}, "
-        f"refused but committed {len(committed_anyway)}; "
-        f"5xx other than 503: {len(other_5xx)}; {rejoin}",
+        f"posts intended {len(intended)}, acknowledged {len(acknowledged)}, "
+        f"answers refused {len(refused)} {statuses}, lost {len(lost)}, "
+        f"duplicated {len(duplicated)}, found made by an earlier sending {len(found_again)}; "
+        f"5xx other than 503: {len(other_5xx)}; "
+        f"slowest answer {slowest.seconds:.1f} s ({slowest.kind}); {rejoin}",
         flush=True,
     )
     failures = []
@@ -309,7 +341,14 @@ def report(case: Case, traffic: Traffic, bodies: dict[str, int]) -> list[str]:
     if lost:
         failures.append(f"{len(lost)} acknowledged posts lost, e.g. {lost[0].body!r}")
     if duplicated:
-        failures.append(f"{len(duplicated)} posts duplicated, e.g. {duplicated[0].body!r}")
+        failures.append(f"{len(duplicated)} posts duplicated, e.g. {duplicated[0]!r}")
+    if other_5xx:
+        failures.append(f"{len(other_5xx)} answers 5xx other than 503, e.g. {other_5xx[0]}")
+    if too_slow:
+        failures.append(
+            f"{len(too_slow)} answers took longer than {DATABASE_TIMEOUT_SECONDS} + "
+            f"{SLACK_SECONDS} s, the slowest {slowest.seconds:.1f} s: {slowest}"
+        )
     if case.rejoined is not None and case.rejoined > REJOIN_SECONDS:
         failures.append(f"{case.old_leader} streamed again only after {case.rejoined:.1f} s")
     return [f"{case.name}: {failure}" for failure in failures]
@@ -324,7 +363,7 @@ def timeline(case: Case, traffic: Traffic) -> dict[str, object]:
         for name in ["reads answered", "reads failed", "writes acknowledged", "writes refused"]
     }
     for event in traffic.events:
-        if case.started <= event.started < case.ended and event.kind != "admin":
+        if case.started <= event.started < case.ended and event.kind in ("read", "write"):
             second = math.floor(event.started - case.killed) - first
             if event.kind == "read":
                 name = "reads answered" if event.status == 200 else "reads failed"
@@ -384,6 +423,7 @@ def drill(
             # No restart and no new setting during the drill: both servers, in both settings.
             "DATABASE_URL": cluster.url("microblog"),
             "DATABASE_REPLICA_URLS": cluster.url("microblog"),
+            "DATABASE_TIMEOUT_SECONDS": str(DATABASE_TIMEOUT_SECONDS),
         }
         server_log = workdir / "server.log"
         process, port = start_server(env, server_log)  # it migrates first
