@@ -79,6 +79,14 @@ REJOIN_SECONDS = 60
 DATABASE_TIMEOUT_SECONDS, SLACK_SECONDS = 15, 2
 # What the admin says when a form sent again finds the post its first sending made (blog/admin.py).
 SENT_BEFORE = "This form was sent before"
+# After each case a new import and an export must go through the task worker within this many
+# seconds: it tries a lost database again every 10 s at most (spreadsheets' db_worker command).
+WORKER_SECONDS = 60
+# Lists longer than this are exported by the worker, not streamed by the request.
+EXPORT_STREAMED_MAX_ROWS = 5
+IMPORT_STATE = re.compile(r'id="import-state"><strong>[^<]*</strong>: ([^.<]+)\.')
+EXPORT_STATE = re.compile(r'id="export-state"><strong>[^<]*</strong>: ([^.<]+)\.')
+POSTS = "/admin/blog/post/"
 
 
 @dataclass
@@ -138,16 +146,18 @@ class Traffic:
         method: str,
         path: str,
         form: dict[str, str] | None = None,
-    ) -> tuple[Event, str]:
-        """The request's event (also kept in self.events) and the page it answered."""
+        files: dict[str, tuple[str, bytes]] | None = None,
+    ) -> tuple[Event, str, str]:
+        """The request's event (also kept in self.events), the page it answered, and where it
+        redirected to ("" if it did not)."""
         started = time.monotonic()
         try:
-            status, _, page, _ = browser.request(method, path, form)
+            status, location, page, _ = browser.request(method, path, form, files)
         except OSError:
-            status, page = 0, ""
+            status, location, page = 0, None, ""
         event = Event(kind, started, time.monotonic(), status, (form or {}).get("body", ""))
         self.events.append(event)
-        return event, page
+        return event, page, location or ""
 
     def read(self) -> None:
         visitor = Browser(self.port)
@@ -186,7 +196,7 @@ class Traffic:
             # Sent again, unchanged, after every answer but the redirect (a 503, a 500, no
             # answer at all), as an editor does: the form key must keep it from posting twice.
             while True:
-                sent, _ = self.request(editor, "write", "POST", "/admin/blog/post/add/", form)
+                sent, _, _ = self.request(editor, "write", "POST", "/admin/blog/post/add/", form)
                 if sent.status == 302 or self.stopping.is_set():
                     break
                 time.sleep(WRITE_PAUSE)
@@ -194,13 +204,123 @@ class Traffic:
                 # Followed, as a browser does: the list shows (and so takes from the cookie)
                 # the "was added" message; unread, such messages pile up and overflow into the
                 # session, which every post would then have to save too.
-                _, page = self.request(editor, "admin", "GET", "/admin/blog/post/")
+                _, page, _ = self.request(editor, "admin", "GET", POSTS)
                 sent.sent_before = SENT_BEFORE in page
             time.sleep(WRITE_PAUSE)
 
     def acknowledged_after(self, moment: float) -> Event | None:
         writes = [e for e in self.events if e.kind == "write" and e.started >= moment]
         return next((e for e in writes if e.status == 302), None)
+
+
+def worker_pids(server: subprocess.Popen[bytes]) -> list[int]:
+    """The `manage.py db_worker` processes that `make serve` runs beside gunicorn, in its process
+    group."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            arguments = (entry / "cmdline").read_bytes().split(b"\0")
+            if b"db_worker" in arguments and os.getpgid(int(entry.name)) == server.pid:
+                pids.append(int(entry.name))
+        except OSError:  # the process ended meanwhile
+            continue
+    return sorted(pids)
+
+
+@dataclass
+class WorkerWatch:
+    """The task worker must outlive every case: the same process throughout (`make serve`'s loop
+    would start a new one after a crash), and an import and an export complete after each case,
+    sent as an editor does through the admin (the requests count among the traffic's)."""
+
+    traffic: Traffic
+    server: subprocess.Popen[bytes]
+    pid: int = 0
+    imports: int = 0
+
+    def start(self) -> None:
+        deadline = time.monotonic() + 60
+        while not worker_pids(self.server):
+            if time.monotonic() > deadline:
+                raise RuntimeError("make serve started no db_worker within 60 s")
+            time.sleep(0.2)
+        (self.pid,) = worker_pids(self.server)
+        self.editor = Browser(self.traffic.port)
+        self.editor.log_in()
+
+    def check(self) -> tuple[float, list[str]]:
+        """(seconds the import and the export took together, what went wrong)."""
+        started = time.monotonic()
+        now = worker_pids(self.server)
+        if now != [self.pid]:
+            return 0.0, [f"the task worker {self.pid} is gone (db_worker processes now: {now})"]
+        failures = []
+        for name, job in [("an import", self.import_posts), ("an export", self.export_posts)]:
+            state = job(started + WORKER_SECONDS)
+            if state != "done":
+                failures.append(f"{name} did not complete within {WORKER_SECONDS} s: {state}")
+        return time.monotonic() - started, failures
+
+    def get(self, path: str) -> str:
+        return self.traffic.request(self.editor, "worker", "GET", path)[1]
+
+    def post(self, path: str, form: dict[str, str], **files: tuple[str, bytes]) -> str:
+        """Where the form redirected to ("" if it did not)."""
+        return self.traffic.request(self.editor, "worker", "POST", path, form, files or None)[2]
+
+    def import_posts(self, deadline: float) -> str:
+        """Uploads two posts as CSV, confirms once checked; the last state seen."""
+        self.imports += 1
+        # An author's posts need distinct timestamps: one second apart, a minute per import.
+        rows = [
+            f"{USERNAME},drill import {self.imports}-{n},2026-01-01T{self.imports // 60:02d}:"
+            f"{self.imports % 60:02d}:{n:02d}Z"
+            for n in (1, 2)
+        ]
+        content = "\n".join(["author,body,timestamp", *rows]).encode()
+        token = CSRF_TOKEN.search(self.get(POSTS + "import/"))
+        if token is None:
+            return "the import page has no form"
+        form = {"csrfmiddlewaretoken": token.group(1)}
+        status_page = self.post(POSTS + "import/", form, file=("drill.csv", content))
+        if not status_page:
+            return "the upload was not accepted"
+        state = "?"
+        while time.monotonic() < deadline:
+            found = IMPORT_STATE.search(self.get(status_page))
+            state = found.group(1) if found else "no state on its page"
+            if state.startswith("checked"):
+                self.post(status_page, form)  # confirmed
+            elif state.startswith("done"):
+                return "done"
+            elif not state.startswith(("checking", "writing")):
+                return state
+            time.sleep(0.5)
+        return state
+
+    def export_posts(self, deadline: float) -> str:
+        """Exports the post list as CSV (long enough to go through the worker), then downloads
+        it; the last state seen."""
+        _, _, status_page = self.traffic.request(
+            self.editor, "worker", "GET", POSTS + "export/csv/"
+        )
+        if "/exports/" not in status_page:
+            return f"the export was not given to the worker (redirected to {status_page!r})"
+        state = "?"
+        while time.monotonic() < deadline:
+            found = EXPORT_STATE.search(self.get(status_page))
+            state = found.group(1) if found else "no state on its page"
+            if state.startswith("done"):
+                download = self.traffic.request(
+                    self.editor, "worker", "GET", status_page.rstrip("/") + "/download/"
+                )[0]
+                return "done" if download.status == 200 else f"download answered {download.status}"
+            if not state.startswith("writing"):
+                return state
+            time.sleep(0.5)
+        return state
 
 
 @dataclass
@@ -218,6 +338,8 @@ class Case:
     leading: float = 0.0
     restarted: float | None = None
     streaming: float | None = None
+    worker_seconds: float = 0.0
+    worker_failures: list[str] = field(default_factory=list)
 
 
 def run_case(
@@ -226,6 +348,7 @@ def run_case(
     traffic: Traffic,
     kill: Callable[[Node], None],
     settle: float,
+    worker: WorkerWatch,
 ) -> Case:
     case = Case(name, started=time.monotonic())
     old = cluster.leader()
@@ -268,6 +391,7 @@ def run_case(
         case.rejoined = case.streaming - case.killed
     cluster.wait_for(cluster.settled, 120, "the cluster to settle")
     time.sleep(settle)  # steady traffic after
+    case.worker_seconds, case.worker_failures = worker.check()
     case.ended = time.monotonic()
     return case
 
@@ -332,7 +456,8 @@ def report(case: Case, traffic: Traffic, bodies: dict[str, int]) -> list[str]:
         f"answers refused {len(refused)} {statuses}, lost {len(lost)}, "
         f"duplicated {len(duplicated)}, found made by an earlier sending {len(found_again)}; "
         f"5xx other than 503: {len(other_5xx)}; "
-        f"slowest answer {slowest.seconds:.1f} s ({slowest.kind}); {rejoin}",
+        f"slowest answer {slowest.seconds:.1f} s ({slowest.kind}); {rejoin}; "
+        f"task worker alive, an import and an export in {case.worker_seconds:.1f} s",
         flush=True,
     )
     failures = []
@@ -349,6 +474,7 @@ def report(case: Case, traffic: Traffic, bodies: dict[str, int]) -> list[str]:
             f"{len(too_slow)} answers took longer than {DATABASE_TIMEOUT_SECONDS} + "
             f"{SLACK_SECONDS} s, the slowest {slowest.seconds:.1f} s: {slowest}"
         )
+    failures += case.worker_failures
     if case.rejoined is not None and case.rejoined > REJOIN_SECONDS:
         failures.append(f"{case.old_leader} streamed again only after {case.rejoined:.1f} s")
     return [f"{case.name}: {failure}" for failure in failures]
@@ -424,6 +550,9 @@ def drill(
             "DATABASE_URL": cluster.url("microblog"),
             "DATABASE_REPLICA_URLS": cluster.url("microblog"),
             "DATABASE_TIMEOUT_SECONDS": str(DATABASE_TIMEOUT_SECONDS),
+            "EXPORT_STREAMED_MAX_ROWS": str(EXPORT_STREAMED_MAX_ROWS),
+            "IMPORT_UPLOAD_DIR": str(workdir / "imports"),
+            "EXPORT_DIR": str(workdir / "exports"),
         }
         server_log = workdir / "server.log"
         process, port = start_server(env, server_log)  # it migrates first
@@ -435,11 +564,13 @@ def drill(
             )
             traffic = Traffic(port, manage(env, "shell", "-v0", "-c", create_staff))
             traffic.start()
+            worker = WorkerWatch(traffic, process)
+            worker.start()
             cases = []
             try:
                 for _ in range(rounds):
                     for name in cases_wanted:
-                        cases.append(run_case(name, cluster, traffic, CASES[name], settle))
+                        cases.append(run_case(name, cluster, traffic, CASES[name], settle, worker))
             finally:
                 traffic.stop()
         finally:
