@@ -6,10 +6,12 @@ servers, synchronous replication), readers and writers over HTTP, then the leade
     python scripts/failover_drill.py --case switchover --rounds 6   # one case, 6 times
     python scripts/failover_drill.py --rounds 1 --results docs/data/failover-timeline.json
 
-Each round has three cases. "leader lost": SIGKILL of the leader's Patroni and postmaster; the
+Each round has four cases (three with --quick). "leader lost": SIGKILL of the leader's Patroni and postmaster; the
 standby is promoted, the old node is started again and must rejoin as a streaming standby.
 "postmaster lost": SIGKILL of the leader's postmaster alone; its Patroni restarts it in place.
 "switchover": the planned handover, `patronictl switchover`; the old leader becomes a standby.
+"etcd lost" (not in --quick): etcd killed for 30 s; the leader's Patroni demotes it, writes must
+be refused at once (503) and each gunicorn worker log the outage once, not once per refusal.
 The app is never restarted or reconfigured: DATABASE_URL lists both servers (libpq keeps the one
 that takes writes), DATABASE_REPLICA_URLS the same two (preferring a standby).
 
@@ -66,6 +68,7 @@ from tests.patroni_cluster import (  # noqa: E402
 )
 
 READERS, WRITERS = 2, 2
+GUNICORN_WORKERS = 4  # make serve's default
 # Pauses between one client's requests: steady traffic that leaves the machine's cores to the
 # servers (two cores run everything here).
 READ_PAUSE, WRITE_PAUSE = 0.05, 0.1
@@ -87,6 +90,11 @@ EXPORT_STREAMED_MAX_ROWS = 5
 IMPORT_STATE = re.compile(r'id="import-state"><strong>[^<]*</strong>: ([^.<]+)\.')
 EXPORT_STATE = re.compile(r'id="export-state"><strong>[^<]*</strong>: ([^.<]+)\.')
 POSTS = "/admin/blog/post/"
+# "etcd lost": etcd killed this long, then started again. Meanwhile the leader's Patroni, unable to
+# renew its key, demotes it: every write must be refused within ETCD_REFUSAL_SECONDS (no wait for
+# a timeout), and each gunicorn worker log the outage once when it starts and once when it ends.
+ETCD_OUTAGE_SECONDS, ETCD_REFUSAL_SECONDS = 30, 2.0
+OUTAGE_STARTS, OUTAGE_ENDS = "the primary cannot take writes", "the primary is back"
 
 
 @dataclass
@@ -340,6 +348,7 @@ class Case:
     streaming: float | None = None
     worker_seconds: float = 0.0
     worker_failures: list[str] = field(default_factory=list)
+    log: str = ""  # what the app logged during the case
 
 
 def run_case(
@@ -349,8 +358,10 @@ def run_case(
     kill: Callable[[Node], None],
     settle: float,
     worker: WorkerWatch,
+    server_log: Path,
 ) -> Case:
     case = Case(name, started=time.monotonic())
+    logged_before = len(server_log.read_text())
     old = cluster.leader()
     assert old is not None, "no leader before the case"
     case.old_leader = old.name
@@ -393,6 +404,7 @@ def run_case(
     time.sleep(settle)  # steady traffic after
     case.worker_seconds, case.worker_failures = worker.check()
     case.ended = time.monotonic()
+    case.log = server_log.read_text()[logged_before:]
     return case
 
 
@@ -418,11 +430,22 @@ def switch_over(node: Node) -> None:
     )
 
 
+def lose_etcd(node: Node) -> None:
+    """etcd killed, and started again (with its data) ETCD_OUTAGE_SECONDS later."""
+    node.cluster.kill_etcd()
+    restart = threading.Timer(ETCD_OUTAGE_SECONDS, node.cluster.start_etcd)
+    restart.daemon = True
+    restart.start()
+
+
 CASES: dict[str, Callable[[Node], None]] = {
     "leader lost": kill_leader,
     "postmaster lost": kill_postmaster,
     "switchover": switch_over,
+    "etcd lost": lose_etcd,
 }
+# The quick drill (CI) leaves out "etcd lost": its 30 s outage would add a minute to CI.
+QUICK_CASES = ["leader lost", "postmaster lost", "switchover"]
 
 
 def report(case: Case, traffic: Traffic, bodies: dict[str, int]) -> list[str]:
@@ -446,6 +469,8 @@ def report(case: Case, traffic: Traffic, bodies: dict[str, int]) -> list[str]:
         rejoin = f"{case.old_leader} streaming again {case.rejoined:.1f} s after its restart"
     elif case.rejoined is not None:
         rejoin = f"{case.old_leader} streaming again {case.rejoined:.1f} s after the switchover"
+    elif case.name == "etcd lost":
+        rejoin = f"{case.old_leader} demoted, then leading again, the standby streaming again"
     else:
         rejoin = f"{case.old_leader} restarted in place by its Patroni, the standby streaming again"
     print(
@@ -475,6 +500,23 @@ def report(case: Case, traffic: Traffic, bodies: dict[str, int]) -> list[str]:
             f"{SLACK_SECONDS} s, the slowest {slowest.seconds:.1f} s: {slowest}"
         )
     failures += case.worker_failures
+    errors = [line for line in case.log.splitlines() if " ERROR " in line]
+    starts, ends = case.log.count(OUTAGE_STARTS), case.log.count(OUTAGE_ENDS)
+    print(
+        f"  app log: '{OUTAGE_STARTS}' {starts} times, '{OUTAGE_ENDS}' {ends} times, "
+        f"ERROR lines {len(errors)}",
+        flush=True,
+    )
+    if case.name == "etcd lost":
+        slowest_refusal = max((e.seconds for e in refused), default=0.0)
+        print(f"  slowest refused write {slowest_refusal:.2f} s", flush=True)
+        if slowest_refusal > ETCD_REFUSAL_SECONDS:
+            failures.append(f"a write was refused only after {slowest_refusal:.1f} s")
+        if errors or starts > GUNICORN_WORKERS or ends > GUNICORN_WORKERS:
+            failures.append(
+                f"more than one log line per outage start and end per worker: {starts} "
+                f"starts, {ends} ends and {len(errors)} ERROR lines, e.g. {errors[:1]}"
+            )
     if case.rejoined is not None and case.rejoined > REJOIN_SECONDS:
         failures.append(f"{case.old_leader} streamed again only after {case.rejoined:.1f} s")
     return [f"{case.name}: {failure}" for failure in failures]
@@ -570,7 +612,10 @@ def drill(
             try:
                 for _ in range(rounds):
                     for name in cases_wanted:
-                        cases.append(run_case(name, cluster, traffic, CASES[name], settle, worker))
+                        case = run_case(
+                            name, cluster, traffic, CASES[name], settle, worker, server_log
+                        )
+                        cases.append(case)
             finally:
                 traffic.stop()
         finally:
@@ -628,7 +673,7 @@ def main() -> bool:
     args = parser.parse_args()
     rounds, settle = (1, 2.0) if args.quick else (3, 5.0)
     rounds = args.rounds or rounds
-    cases = args.case or list(CASES)
+    cases = args.case or (QUICK_CASES if args.quick else list(CASES))
     why = missing_programs()
     if why:
         print(f"!!!!! failover drill NOT RUN: {why}")
