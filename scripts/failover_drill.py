@@ -6,8 +6,9 @@ servers, synchronous replication), readers and writers over HTTP, then the leade
     python scripts/failover_drill.py --case switchover --rounds 6   # one case, 6 times
     python scripts/failover_drill.py --rounds 1 --results docs/data/failover-timeline.json
 
-Each round has four cases (three with --quick). "leader lost": SIGKILL of the leader's Patroni and postmaster; the
-standby is promoted, the old node is started again and must rejoin as a streaming standby.
+Each round has four cases (three with --quick). "leader lost": SIGKILL of the leader's Patroni
+and postmaster; the standby is promoted, the old node is started again and must rejoin as a
+streaming standby.
 "postmaster lost": SIGKILL of the leader's postmaster alone; its Patroni restarts it in place.
 "switchover": the planned handover, `patronictl switchover`; the old leader becomes a standby.
 "etcd lost" (not in --quick): etcd killed for 30 s; the leader's Patroni demotes it, writes must
