@@ -483,7 +483,7 @@ def report(case: Case, traffic: Traffic, bodies: dict[str, int]) -> list[str]:
         f"duplicated {len(duplicated)}, found made by an earlier sending {len(found_again)}; "
         f"5xx other than 503: {len(other_5xx)}; "
         f"slowest answer {slowest.seconds:.1f} s ({slowest.kind}); {rejoin}; "
-        f"task worker alive, an import and an export in {case.worker_seconds:.1f} s",
+        f"task worker: an import and an export in {case.worker_seconds:.1f} s",
         flush=True,
     )
     failures = []
