@@ -134,11 +134,12 @@ patroni:
 
 # The primary lost under load (docs/scale-out.md, "When the primary fails"): a Patroni cluster of
 # two PostgreSQL servers, the app under gunicorn, readers and writers over HTTP, the leader killed.
-# failover-drill: 3 rounds of each case (leader lost, postmaster lost, switchover), about 5
-# minutes; failover-drill-quick: one shorter round of each, about 3 minutes, for CI (its
+# failover-drill: 3 rounds of each case (leader lost, postmaster lost, switchover, etcd lost);
+# failover-drill-quick: one shorter round without etcd lost, about 3 minutes, for CI (its
 # timeline written to a scratch file; --results docs/data/failover-timeline.json keeps one for
-# `make plots`). Both fail on a lost or duplicated post, a failed public read, or an old leader
-# not streaming again within 60 s.
+# `make plots`). Both fail on a lost or duplicated post (writers resend until answered 302), a
+# failed public read, a 5xx other than 503, an answer past the 15 s bound + 2 s, a task worker
+# that exited or did not finish an import and an export, or an old leader not streaming again.
 .PHONY: failover-drill failover-drill-quick
 failover-drill: $(STAMP) patroni
 	$(PY) scripts/failover_drill.py

@@ -6,17 +6,22 @@ servers, synchronous replication), readers and writers over HTTP, then the leade
     python scripts/failover_drill.py --case switchover --rounds 6   # one case, 6 times
     python scripts/failover_drill.py --rounds 1 --results docs/data/failover-timeline.json
 
-Each round has three cases. "leader lost": SIGKILL of the leader's Patroni and postmaster; the
-standby is promoted, the old node is started again and must rejoin as a streaming standby.
+Each round has four cases (three with --quick). "leader lost": SIGKILL of the leader's Patroni
+and postmaster; the standby is promoted, the old node is started again and must rejoin as a
+streaming standby.
 "postmaster lost": SIGKILL of the leader's postmaster alone; its Patroni restarts it in place.
 "switchover": the planned handover, `patronictl switchover`; the old leader becomes a standby.
+"etcd lost" (not in --quick): etcd killed for 30 s; the leader's Patroni demotes it, writes must
+be refused at once (503) and each gunicorn worker log the outage once, not once per refusal.
 The app is never restarted or reconfigured: DATABASE_URL lists both servers (libpq keeps the one
 that takes writes), DATABASE_REPLICA_URLS the same two (preferring a standby).
 
 It prints, per case: public reads that failed, seconds writes were refused (from the kill to the
-first acknowledged write after it), acknowledged posts lost, duplicated posts, 5xx answers other
-than 503, and how soon the old leader streams again. It exits non-zero if an acknowledged post
-is lost or duplicated, a public read failed, or the old leader did not stream again within 60 s.
+first acknowledged write after it), acknowledged posts lost, duplicated posts (the writers send
+each form again, unchanged, until it is answered 302), 5xx answers other than 503, the slowest
+answer, and how soon the old leader streams again. It exits non-zero if an acknowledged post is
+lost or duplicated, a public read failed, an answer was a 5xx other than 503 or took longer than
+DATABASE_TIMEOUT_SECONDS + 2 s, or the old leader did not stream again within 60 s.
 Without Patroni or etcd it says so loudly and passes, except under CI=true. Results:
 docs/scale-out.md. `--results FILE` also writes each run's timeline as JSON: answers per second
 around the kill, and the moments the drill saw (a leader again, writes back, the old leader
@@ -35,6 +40,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -63,6 +69,7 @@ from tests.patroni_cluster import (  # noqa: E402
 )
 
 READERS, WRITERS = 2, 2
+GUNICORN_WORKERS = 4  # make serve's default
 # Pauses between one client's requests: steady traffic that leaves the machine's cores to the
 # servers (two cores run everything here).
 READ_PAUSE, WRITE_PAUSE = 0.05, 0.1
@@ -71,6 +78,24 @@ READ_PAUSE, WRITE_PAUSE = 0.05, 0.1
 APP_LOG_LINES = re.compile(r" (ERROR|WARNING) |^[\w.]+(Error|Exception): ")
 # The old leader must stream again within this many seconds of its restart (or switchover).
 REJOIN_SECONDS = 60
+# The app's bound on a request's wait for PostgreSQL (replicas/deadline.py), set for the drill's
+# server; no answer may take longer than it plus SLACK_SECONDS (rendering, a busy machine).
+DATABASE_TIMEOUT_SECONDS, SLACK_SECONDS = 15, 2
+# What the admin says when a form sent again finds the post its first sending made (blog/admin.py).
+SENT_BEFORE = "This form was sent before"
+# After each case a new import and an export must go through the task worker within this many
+# seconds: it tries a lost database again every 10 s at most (spreadsheets' db_worker command).
+WORKER_SECONDS = 60
+# Lists longer than this are exported by the worker, not streamed by the request.
+EXPORT_STREAMED_MAX_ROWS = 5
+IMPORT_STATE = re.compile(r'id="import-state"><strong>[^<]*</strong>: ([^.<]+)\.')
+EXPORT_STATE = re.compile(r'id="export-state"><strong>[^<]*</strong>: ([^.<]+)\.')
+POSTS = "/admin/blog/post/"
+# "etcd lost": etcd killed this long, then started again. Meanwhile the leader's Patroni, unable to
+# renew its key, demotes it: every write must be refused within ETCD_REFUSAL_SECONDS (no wait for
+# a timeout), and each gunicorn worker log the outage once when it starts and once when it ends.
+ETCD_OUTAGE_SECONDS, ETCD_REFUSAL_SECONDS = 30, 2.0
+OUTAGE_STARTS, OUTAGE_ENDS = "the primary cannot take writes", "the primary is back"
 
 
 @dataclass
@@ -80,12 +105,19 @@ class Event:
     ended: float
     status: int  # 0: no HTTP answer at all
     body: str = ""
+    # A write answered 302 because an earlier sending of the same form had made the post.
+    sent_before: bool = False
+
+    @property
+    def seconds(self) -> float:
+        return self.ended - self.started
 
 
 @dataclass
 class Traffic:
     """Readers (anonymous visitors of the public page) and writers (editors posting through the
-    admin, each post a new body, never sent twice) until stopped."""
+    admin, each post a new body, its form sent again unchanged until it is answered 302) until
+    stopped."""
 
     port: int
     author_id: str
@@ -123,15 +155,18 @@ class Traffic:
         method: str,
         path: str,
         form: dict[str, str] | None = None,
-    ) -> Event:
+        files: dict[str, tuple[str, bytes]] | None = None,
+    ) -> tuple[Event, str, str]:
+        """The request's event (also kept in self.events), the page it answered, and where it
+        redirected to ("" if it did not)."""
         started = time.monotonic()
         try:
-            status = browser.request(method, path, form)[0]
+            status, location, page, _ = browser.request(method, path, form, files)
         except OSError:
-            status = 0
+            status, location, page = 0, None, ""
         event = Event(kind, started, time.monotonic(), status, (form or {}).get("body", ""))
         self.events.append(event)
-        return event
+        return event, page, location or ""
 
     def read(self) -> None:
         visitor = Browser(self.port)
@@ -158,22 +193,143 @@ class Traffic:
             now = datetime.now(UTC)
             form = {
                 "csrfmiddlewaretoken": token,
+                # A new key per post, as each add form's hidden field holds (PostForm.form_key):
+                # made here because the add form's page itself is refused while read-only.
+                "form_key": str(uuid.uuid4()),
                 "body": f"drill post {writer}-{number}",
                 "author": self.author_id,
                 "timestamp_0": now.strftime("%Y-%m-%d"),
                 "timestamp_1": now.strftime("%H:%M:%S"),
                 "_save": "Save",
             }
-            if self.request(editor, "write", "POST", "/admin/blog/post/add/", form).status == 302:
+            # Sent again, unchanged, after every answer but the redirect (a 503, a 500, no
+            # answer at all), as an editor does: the form key must keep it from posting twice.
+            while True:
+                sent, _, _ = self.request(editor, "write", "POST", "/admin/blog/post/add/", form)
+                if sent.status == 302 or self.stopping.is_set():
+                    break
+                time.sleep(WRITE_PAUSE)
+            if sent.status == 302:
                 # Followed, as a browser does: the list shows (and so takes from the cookie)
                 # the "was added" message; unread, such messages pile up and overflow into the
                 # session, which every post would then have to save too.
-                self.request(editor, "admin", "GET", "/admin/blog/post/")
+                _, page, _ = self.request(editor, "admin", "GET", POSTS)
+                sent.sent_before = SENT_BEFORE in page
             time.sleep(WRITE_PAUSE)
 
     def acknowledged_after(self, moment: float) -> Event | None:
         writes = [e for e in self.events if e.kind == "write" and e.started >= moment]
         return next((e for e in writes if e.status == 302), None)
+
+
+def worker_pids(server: subprocess.Popen[bytes]) -> list[int]:
+    """The `manage.py db_worker` processes that `make serve` runs beside gunicorn, in its process
+    group."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            arguments = (entry / "cmdline").read_bytes().split(b"\0")
+            if b"db_worker" in arguments and os.getpgid(int(entry.name)) == server.pid:
+                pids.append(int(entry.name))
+        except OSError:  # the process ended meanwhile
+            continue
+    return sorted(pids)
+
+
+@dataclass
+class WorkerWatch:
+    """The task worker must outlive every case: the same process throughout (`make serve`'s loop
+    would start a new one after a crash), and an import and an export complete after each case,
+    sent as an editor does through the admin (the requests count among the traffic's)."""
+
+    traffic: Traffic
+    server: subprocess.Popen[bytes]
+    pid: int = 0
+    imports: int = 0
+
+    def start(self) -> None:
+        deadline = time.monotonic() + 60
+        while not worker_pids(self.server):
+            if time.monotonic() > deadline:
+                raise RuntimeError("make serve started no db_worker within 60 s")
+            time.sleep(0.2)
+        (self.pid,) = worker_pids(self.server)
+        self.editor = Browser(self.traffic.port)
+        self.editor.log_in()
+
+    def check(self) -> tuple[float, list[str]]:
+        """(seconds the import and the export took together, what went wrong)."""
+        started = time.monotonic()
+        now = worker_pids(self.server)
+        if now != [self.pid]:
+            return 0.0, [f"the task worker {self.pid} is gone (db_worker processes now: {now})"]
+        failures = []
+        for name, job in [("an import", self.import_posts), ("an export", self.export_posts)]:
+            state = job(started + WORKER_SECONDS)
+            if state != "done":
+                failures.append(f"{name} did not complete within {WORKER_SECONDS} s: {state}")
+        return time.monotonic() - started, failures
+
+    def get(self, path: str) -> str:
+        return self.traffic.request(self.editor, "worker", "GET", path)[1]
+
+    def post(self, path: str, form: dict[str, str], **files: tuple[str, bytes]) -> str:
+        """Where the form redirected to ("" if it did not)."""
+        return self.traffic.request(self.editor, "worker", "POST", path, form, files or None)[2]
+
+    def import_posts(self, deadline: float) -> str:
+        """Uploads two posts as CSV, confirms once checked; the last state seen."""
+        self.imports += 1
+        # An author's posts need distinct timestamps: one second apart, a minute per import.
+        rows = [
+            f"{USERNAME},drill import {self.imports}-{n},2026-01-01T{self.imports // 60:02d}:"
+            f"{self.imports % 60:02d}:{n:02d}Z"
+            for n in (1, 2)
+        ]
+        content = "\n".join(["author,body,timestamp", *rows]).encode()
+        token = CSRF_TOKEN.search(self.get(POSTS + "import/"))
+        if token is None:
+            return "the import page has no form"
+        form = {"csrfmiddlewaretoken": token.group(1)}
+        status_page = self.post(POSTS + "import/", form, file=("drill.csv", content))
+        if not status_page:
+            return "the upload was not accepted"
+        state = "?"
+        while time.monotonic() < deadline:
+            found = IMPORT_STATE.search(self.get(status_page))
+            state = found.group(1) if found else "no state on its page"
+            if state.startswith("checked"):
+                self.post(status_page, form)  # confirmed
+            elif state.startswith("done"):
+                return "done"
+            elif not state.startswith(("checking", "writing")):
+                return state
+            time.sleep(0.5)
+        return state
+
+    def export_posts(self, deadline: float) -> str:
+        """Exports the post list as CSV (long enough to go through the worker), then downloads
+        it; the last state seen."""
+        _, _, status_page = self.traffic.request(
+            self.editor, "worker", "GET", POSTS + "export/csv/"
+        )
+        if "/exports/" not in status_page:
+            return f"the export was not given to the worker (redirected to {status_page!r})"
+        state = "?"
+        while time.monotonic() < deadline:
+            found = EXPORT_STATE.search(self.get(status_page))
+            state = found.group(1) if found else "no state on its page"
+            if state.startswith("done"):
+                download = self.traffic.request(
+                    self.editor, "worker", "GET", status_page.rstrip("/") + "/download/"
+                )[0]
+                return "done" if download.status == 200 else f"download answered {download.status}"
+            if not state.startswith("writing"):
+                return state
+            time.sleep(0.5)
+        return state
 
 
 @dataclass
@@ -191,6 +347,9 @@ class Case:
     leading: float = 0.0
     restarted: float | None = None
     streaming: float | None = None
+    worker_seconds: float = 0.0
+    worker_failures: list[str] = field(default_factory=list)
+    log: str = ""  # what the app logged during the case
 
 
 def run_case(
@@ -199,8 +358,11 @@ def run_case(
     traffic: Traffic,
     kill: Callable[[Node], None],
     settle: float,
+    worker: WorkerWatch,
+    server_log: Path,
 ) -> Case:
     case = Case(name, started=time.monotonic())
+    logged_before = len(server_log.read_text())
     old = cluster.leader()
     assert old is not None, "no leader before the case"
     case.old_leader = old.name
@@ -241,7 +403,9 @@ def run_case(
         case.rejoined = case.streaming - case.killed
     cluster.wait_for(cluster.settled, 120, "the cluster to settle")
     time.sleep(settle)  # steady traffic after
+    case.worker_seconds, case.worker_failures = worker.check()
     case.ended = time.monotonic()
+    case.log = server_log.read_text()[logged_before:]
     return case
 
 
@@ -267,11 +431,22 @@ def switch_over(node: Node) -> None:
     )
 
 
+def lose_etcd(node: Node) -> None:
+    """etcd killed, and started again (with its data) ETCD_OUTAGE_SECONDS later."""
+    node.cluster.kill_etcd()
+    restart = threading.Timer(ETCD_OUTAGE_SECONDS, node.cluster.start_etcd)
+    restart.daemon = True
+    restart.start()
+
+
 CASES: dict[str, Callable[[Node], None]] = {
     "leader lost": kill_leader,
     "postmaster lost": kill_postmaster,
     "switchover": switch_over,
+    "etcd lost": lose_etcd,
 }
+# The quick drill (CI) leaves out "etcd lost": its 30 s outage would add a minute to CI.
+QUICK_CASES = ["leader lost", "postmaster lost", "switchover"]
 
 
 def report(case: Case, traffic: Traffic, bodies: dict[str, int]) -> list[str]:
@@ -282,25 +457,33 @@ def report(case: Case, traffic: Traffic, bodies: dict[str, int]) -> list[str]:
     failed_reads = [e for e in reads if e.status != 200]
     acknowledged = [e for e in writes if e.status == 302]
     refused = [e for e in writes if e.status != 302]
+    # One intended post per body, however many times its form was sent.
+    intended = sorted({e.body for e in writes})
     lost = [e for e in acknowledged if bodies.get(e.body, 0) == 0]
-    duplicated = [e for e in writes if bodies.get(e.body, 0) > 1]
-    committed_anyway = [e for e in refused if bodies.get(e.body, 0)]
+    duplicated = [body for body in intended if bodies.get(body, 0) > 1]
+    found_again = [e for e in acknowledged if e.sent_before]
     other_5xx = [e for e in events if e.status >= 500 and e.status != 503]
+    slowest = max(events, key=lambda e: e.seconds)
+    too_slow = [e for e in events if e.seconds > DATABASE_TIMEOUT_SECONDS + SLACK_SECONDS]
     statuses = sorted({e.status for e in refused})
     if case.name == "leader lost":
         rejoin = f"{case.old_leader} streaming again {case.rejoined:.1f} s after its restart"
     elif case.rejoined is not None:
         rejoin = f"{case.old_leader} streaming again {case.rejoined:.1f} s after the switchover"
+    elif case.name == "etcd lost":
+        rejoin = f"{case.old_leader} demoted, then leading again, the standby streaming again"
     else:
         rejoin = f"{case.old_leader} restarted in place by its Patroni, the standby streaming again"
     print(
         f"{case.name}: leader {case.old_leader} -> {case.new_leader}; "
         f"writes refused for {case.writes_refused:.1f} s; "
         f"public reads {len(reads)}, failed {len(failed_reads)}; "
-        f"posts acknowledged {len(acknowledged)}, refused {len(refused)} {statuses}, "
-        f"lost {len(lost)}, duplicated {len(duplicated)}, "
-        f"refused but committed {len(committed_anyway)}; "
-        f"5xx other than 503: {len(other_5xx)}; {rejoin}",
+        f"posts intended {len(intended)}, acknowledged {len(acknowledged)}, "
+        f"answers refused {len(refused)} {statuses}, lost {len(lost)}, "
+        f"duplicated {len(duplicated)}, found made by an earlier sending {len(found_again)}; "
+        f"5xx other than 503: {len(other_5xx)}; "
+        f"slowest answer {slowest.seconds:.1f} s ({slowest.kind}); {rejoin}; "
+        f"task worker: an import and an export in {case.worker_seconds:.1f} s",
         flush=True,
     )
     failures = []
@@ -309,7 +492,32 @@ def report(case: Case, traffic: Traffic, bodies: dict[str, int]) -> list[str]:
     if lost:
         failures.append(f"{len(lost)} acknowledged posts lost, e.g. {lost[0].body!r}")
     if duplicated:
-        failures.append(f"{len(duplicated)} posts duplicated, e.g. {duplicated[0].body!r}")
+        failures.append(f"{len(duplicated)} posts duplicated, e.g. {duplicated[0]!r}")
+    if other_5xx:
+        failures.append(f"{len(other_5xx)} answers 5xx other than 503, e.g. {other_5xx[0]}")
+    if too_slow:
+        failures.append(
+            f"{len(too_slow)} answers took longer than {DATABASE_TIMEOUT_SECONDS} + "
+            f"{SLACK_SECONDS} s, the slowest {slowest.seconds:.1f} s: {slowest}"
+        )
+    failures += case.worker_failures
+    errors = [line for line in case.log.splitlines() if " ERROR " in line]
+    starts, ends = case.log.count(OUTAGE_STARTS), case.log.count(OUTAGE_ENDS)
+    print(
+        f"  app log: '{OUTAGE_STARTS}' {starts} times, '{OUTAGE_ENDS}' {ends} times, "
+        f"ERROR lines {len(errors)}",
+        flush=True,
+    )
+    if case.name == "etcd lost":
+        slowest_refusal = max((e.seconds for e in refused), default=0.0)
+        print(f"  slowest refused write {slowest_refusal:.2f} s", flush=True)
+        if slowest_refusal > ETCD_REFUSAL_SECONDS:
+            failures.append(f"a write was refused only after {slowest_refusal:.1f} s")
+        if errors or starts > GUNICORN_WORKERS or ends > GUNICORN_WORKERS:
+            failures.append(
+                f"more than one log line per outage start and end per worker: {starts} "
+                f"starts, {ends} ends and {len(errors)} ERROR lines, e.g. {errors[:1]}"
+            )
     if case.rejoined is not None and case.rejoined > REJOIN_SECONDS:
         failures.append(f"{case.old_leader} streamed again only after {case.rejoined:.1f} s")
     return [f"{case.name}: {failure}" for failure in failures]
@@ -324,7 +532,7 @@ def timeline(case: Case, traffic: Traffic) -> dict[str, object]:
         for name in ["reads answered", "reads failed", "writes acknowledged", "writes refused"]
     }
     for event in traffic.events:
-        if case.started <= event.started < case.ended and event.kind != "admin":
+        if case.started <= event.started < case.ended and event.kind in ("read", "write"):
             second = math.floor(event.started - case.killed) - first
             if event.kind == "read":
                 name = "reads answered" if event.status == 200 else "reads failed"
@@ -384,6 +592,10 @@ def drill(
             # No restart and no new setting during the drill: both servers, in both settings.
             "DATABASE_URL": cluster.url("microblog"),
             "DATABASE_REPLICA_URLS": cluster.url("microblog"),
+            "DATABASE_TIMEOUT_SECONDS": str(DATABASE_TIMEOUT_SECONDS),
+            "EXPORT_STREAMED_MAX_ROWS": str(EXPORT_STREAMED_MAX_ROWS),
+            "IMPORT_UPLOAD_DIR": str(workdir / "imports"),
+            "EXPORT_DIR": str(workdir / "exports"),
         }
         server_log = workdir / "server.log"
         process, port = start_server(env, server_log)  # it migrates first
@@ -395,11 +607,16 @@ def drill(
             )
             traffic = Traffic(port, manage(env, "shell", "-v0", "-c", create_staff))
             traffic.start()
+            worker = WorkerWatch(traffic, process)
+            worker.start()
             cases = []
             try:
                 for _ in range(rounds):
                     for name in cases_wanted:
-                        cases.append(run_case(name, cluster, traffic, CASES[name], settle))
+                        case = run_case(
+                            name, cluster, traffic, CASES[name], settle, worker, server_log
+                        )
+                        cases.append(case)
             finally:
                 traffic.stop()
         finally:
@@ -457,7 +674,7 @@ def main() -> bool:
     args = parser.parse_args()
     rounds, settle = (1, 2.0) if args.quick else (3, 5.0)
     rounds = args.rounds or rounds
-    cases = args.case or list(CASES)
+    cases = args.case or (QUICK_CASES if args.quick else list(CASES))
     why = missing_programs()
     if why:
         print(f"!!!!! failover drill NOT RUN: {why}")

@@ -64,17 +64,26 @@ class Browser:
         self.cookies: dict[str, str] = {}
 
     def request(
-        self, method: str, path: str, form: dict[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        form: dict[str, str] | None = None,
+        files: dict[str, tuple[str, bytes]] | None = None,
     ) -> tuple[int, str | None, str, float]:
-        """(status, Location header, body text, seconds taken)."""
+        """(status, Location header, body text, seconds taken). `files`: field name to (file
+        name, content), sent with the form as multipart/form-data (an upload)."""
         headers = {
             "X-Forwarded-Proto": "https",
             "Origin": self.origin,
             "Referer": self.origin + path,
             "Cookie": "; ".join(f"{name}={value}" for name, value in self.cookies.items()),
         }
-        body = None
-        if form is not None:
+        body: str | bytes | None = None
+        if files is not None:
+            boundary = secrets.token_hex(16)
+            body = multipart(form or {}, files, boundary)
+            headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+        elif form is not None:
             body = urlencode(form)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
@@ -97,6 +106,22 @@ class Browser:
         status, location, _, _ = self.request("POST", "/admin/login/?next=/admin/", form)
         if status != 302 or location != "/admin/":
             sys.exit(f"error: the admin login failed ({status}, {location})")
+
+
+def multipart(form: dict[str, str], files: dict[str, tuple[str, bytes]], boundary: str) -> bytes:
+    """A form with files, encoded as a browser sends an upload (RFC 7578)."""
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in form.items()
+    ]
+    for name, (file_name, content) in files.items():
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            f'filename="{file_name}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+        )
+        parts.append(head.encode() + content + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts)
 
 
 def csrf_token(page: str) -> str:

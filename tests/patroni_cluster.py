@@ -170,9 +170,21 @@ class PatroniCluster:
 
     def start(self) -> None:
         """etcd, then the first node (the leader), then the others, streaming (about 10 s)."""
+        self.start_etcd()
+        for node in self.nodes:
+            node.write_config()
+        first, *others = self.nodes
+        first.start()
+        self.wait_for(lambda: self.leader() is first, 60, "the first node to lead")
+        for node in others:
+            node.start()
+        self.wait_for(self.settled, 90, "the standbys to stream, one of them synchronous")
+
+    def start_etcd(self) -> None:
+        """etcd on its ports, with its data folder: started again, it has the cluster's keys."""
         client = f"http://127.0.0.1:{self.etcd_port}"
         peer = f"http://127.0.0.1:{self.etcd_peer_port}"
-        with open(self.path / "etcd.log", "wb") as log:
+        with open(self.path / "etcd.log", "ab") as log:
             self.etcd = subprocess.Popen(
                 ["etcd", "--name", "e1", "--data-dir", str(self.path / "etcd")]
                 + ["--listen-client-urls", client, "--advertise-client-urls", client]
@@ -183,14 +195,11 @@ class PatroniCluster:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        for node in self.nodes:
-            node.write_config()
-        first, *others = self.nodes
-        first.start()
-        self.wait_for(lambda: self.leader() is first, 60, "the first node to lead")
-        for node in others:
-            node.start()
-        self.wait_for(self.settled, 90, "the standbys to stream, one of them synchronous")
+
+    def kill_etcd(self) -> None:
+        if self.etcd and self.etcd.poll() is None:
+            self.etcd.kill()
+            self.etcd.wait()
 
     def settled(self) -> bool:
         """A leader, every other node streaming from it, one of them its synchronous standby."""
@@ -274,9 +283,7 @@ class PatroniCluster:
         for node in self.nodes:
             node.kill_patroni()
             node.kill_postmaster()
-        if self.etcd and self.etcd.poll() is None:
-            self.etcd.kill()
-            self.etcd.wait()
+        self.kill_etcd()
         shutil.rmtree(self.path, ignore_errors=True)
 
 
