@@ -152,6 +152,8 @@ def test_the_worker_waits_out_a_database_outage_and_goes_on(
     database: SimpleNamespace, workers: list[Worker]
 ) -> None:
     workers.append(worker := Worker(database.env))
+    # Running (on a busy machine Django's start alone can outlast the outage below).
+    wait_until(lambda: "Starting worker" in worker.output(), seconds=60, what="the worker")
 
     database.server.stop()
     # Past two of its tries (after 1 and 3 s): still there, waiting.
