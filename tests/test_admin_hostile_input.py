@@ -16,7 +16,7 @@ from blog.models import Post
 from contrast.admin_contrast import PAGE, with_hostile_block
 from contrast.flask_app_2024 import models as flask_models
 from contrast.flask_app_2024.admin import documented, hardened
-from tests.test_admin_contrast import PASSWORD, DjangoSide, FlaskSide, Page
+from tests.test_admin_contrast import PASSWORD, DjangoSide, FlaskSide, Page, token_in
 
 pytestmark = pytest.mark.filterwarnings("ignore:Yielding raw tuples:DeprecationWarning")
 
@@ -165,11 +165,14 @@ def attack(side, forms, lists, rows):
 
     for url, valid, fields in forms:
         is_add = "add" in url or "new" in url
+        # One token per form for the session, as a browser keeps it (none as documented).
+        token = token_in(safely(lambda: side.get(url)).text, side.token_name)
+        signed = {side.token_name: token} if token else {}
         for field in fields:
             for kind, value in HOSTILE.items():
-                data = {**(unique(valid) if is_add else valid), field: value}
+                data = {**(unique(valid) if is_add else valid), **signed, field: value}
                 before = rows()
-                page = safely(lambda: side.post(url, data))
+                page = safely(lambda: side.post(url, data, with_token=False))
                 tally.count(kind, f"{url} {field}", page, before, rows(), "POST")
         data = unique(valid) if is_add else valid
         before = rows()
