@@ -3,7 +3,8 @@ hostile-input tests send (tests/test_fuzz.py, tests/test_hostile_input.py) go in
 every add and edit form, and into every list's search, sort, page and filter parameter, of
 Django's admin and of the Flask twin's Flask-Admin as documented and hardened, on SQLite. The 5xx
 answers are counted per side and per kind of input, and the forms saved with such a value; a
-refused request must have written nothing. The counts are a block of docs/admin-contrast.md; `make admin-contrast` writes it."""
+refused request must have written nothing. The counts are a block of docs/admin-contrast.md;
+`make admin-contrast` writes it."""
 
 import os
 
@@ -146,10 +147,10 @@ def flask_rows(side):
     return (users, posts)
 
 
-def safely(send):
+def safely(send, *args, **kwargs):
     """The answer, or a 500 naming what raised (Django's test client and Flask's re-raise)."""
     try:
-        return send()
+        return send(*args, **kwargs)
     except Exception as error:
         return Page(500, "", f"{type(error).__name__}: {error}")
 
@@ -166,24 +167,24 @@ def attack(side, forms, lists, rows):
     for url, valid, fields in forms:
         is_add = "add" in url or "new" in url
         # One token per form for the session, as a browser keeps it (none as documented).
-        token = token_in(safely(lambda: side.get(url)).text, side.token_name)
+        token = token_in(safely(side.get, url).text, side.token_name)
         signed = {side.token_name: token} if token else {}
         for field in fields:
             for kind, value in HOSTILE.items():
                 data = {**(unique(valid) if is_add else valid), **signed, field: value}
                 before = rows()
-                page = safely(lambda: side.post(url, data, with_token=False))
+                page = safely(side.post, url, data, with_token=False)
                 tally.count(kind, f"{url} {field}", page, before, rows(), "POST")
         data = unique(valid) if is_add else valid
         before = rows()
-        page = safely(lambda: side.post(url, data, with_token=False))
+        page = safely(side.post, url, data, with_token=False)
         tally.count(MISSING_CSRF, url, page, before, rows(), "POST")
 
     for url, names in lists.items():
         for name in names:
             for kind, value in HOSTILE.items():
                 before = rows()
-                page = safely(lambda: side.get(url, {name: value}))
+                page = safely(side.get, url, {name: value})
                 tally.count(kind, f"{url}?{name}=", page, before, rows(), "GET")
     return tally
 
