@@ -6,10 +6,15 @@ answers are counted per side and per kind of input, and the forms saved with suc
 refused request must have written nothing. The counts are a block of docs/admin-contrast.md;
 `make admin-contrast` writes it."""
 
+import html
 import os
+import re
+from urllib.parse import parse_qs
 
 import pytest
 import sqlalchemy as sa
+from django.contrib import admin
+from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from accounts.models import User
@@ -32,17 +37,11 @@ HOSTILE = {
 MISSING_CSRF = "a form without its CSRF token"
 KINDS = [*HOSTILE, MISSING_CSRF]
 
-# Django's admin: the filters each list offers (the user list's are Django's UserAdmin's).
-DJANGO_LISTS = {
-    reverse("admin:blog_post_changelist"): [
-        *["q", "p", "o", "author__id__exact"],
-        *["timestamp__range__gte", "timestamp__range__lte"],
-    ],
-    reverse("admin:accounts_user_changelist"): [
-        *["q", "p", "o", "is_staff__exact", "is_superuser__exact", "is_active__exact"],
-        "groups__id__exact",
-    ],
-}
+# Django's admin: every list's search, page and sort parameters, the filters its page links to,
+# and the post list's filter by author (which a user's page links to).
+DJANGO_LIST_ARGS = ["q", "p", "o"]
+
+
 # Flask-Admin's list reads these from any list's query string (ModelView._get_list_extra_args),
 # and each filter its own `flt<n>_<name>`.
 FLASK_LIST_ARGS = ["search", "page", "page_size", "sort", "desc"]
@@ -104,6 +103,7 @@ def django_forms(side):
         ),
         (reverse("admin:blog_post_add"), post_data, list(post_data)),
         (reverse("admin:blog_post_change", args=[post.pk]), post_data, list(post_data)),
+        (reverse("admin:auth_group_add"), {"name": "editors"}, ["name", "permissions"]),
     ]
 
 
@@ -114,7 +114,7 @@ def flask_forms(side):
     )[0][0]
     password = "password" if side.module is hardened else "password_hash"
     post_data = {"author": side.ids["mary"], "body": "a post", "timestamp": "2026-04-01 10:00:00"}
-    return [
+    forms = [
         ("/admin/user/new/", {password: PASSWORD}, ["username", "email", password]),
         (
             f"/admin/user/edit/?id={lucy}",
@@ -124,6 +124,10 @@ def flask_forms(side):
         ("/admin/post/new/", post_data, list(post_data)),
         (f"/admin/post/edit/?id={post_id}", post_data, list(post_data)),
     ]
+    if side.module is hardened:
+        staff = {"user": lucy, "manages_posts": "y"}
+        forms.append(("/admin/staff/new/", staff, ["user", "manages_users", "manages_posts"]))
+    return forms
 
 
 def flask_lists(side):
@@ -134,6 +138,18 @@ def flask_lists(side):
         if hasattr(view, "_filter_args"):
             filters = [f"flt0_{name}" for name in (view._filter_args or {})]
             lists[view.url + "/"] = FLASK_LIST_ARGS + filters
+    return lists
+
+
+def django_lists(side):
+    lists = {}
+    for model in admin.site._registry:
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        links = re.findall(r'href="\?([^"]+)"', side.get(url).text)
+        filters = {name for link in links for name in parse_qs(html.unescape(link))}
+        if model is Post:
+            filters.add("author__id__exact")
+        lists[url] = DJANGO_LIST_ARGS + sorted(filters - set(DJANGO_LIST_ARGS))
     return lists
 
 
@@ -192,9 +208,11 @@ def attack(side, forms, lists, rows):
 @pytest.fixture
 def tallies(db, tmp_path):
     django = DjangoSide()
+    # A group, for the user list to offer its filter by group (and the group form its name).
+    Group.objects.create(name="readers")
     django.log_in("mary")
     results = {
-        django.name: attack(django, django_forms(django), DJANGO_LISTS, django_rows),
+        django.name: attack(django, django_forms(django), django_lists(django), django_rows),
     }
     for module in (documented, hardened):
         side = FlaskSide(module, tmp_path / f"{module.__name__}.db")
