@@ -294,9 +294,11 @@ flask-admin: $(STAMP)
 	$(FLASK_ADMIN) run --host 127.0.0.1 --port $(FLASK_ADMIN_PORT)
 
 # docs/admin-contrast.md's generated blocks: the same steps through Django's admin and the twin's
-# Flask-Admin (as documented, and hardened), and each side's lines of code, written into the page,
+# Flask-Admin (as documented, and hardened), each side's lines of code, and the 5xx answers to hostile
+# input (tests/test_admin_hostile_input.py), written into the page,
 # and the screenshots in docs/admin-contrast/ taken again in Chromium;
 # tests/test_admin_contrast.py fails when the page and a run disagree.
 .PHONY: admin-contrast
 admin-contrast: $(STAMP) browser
-	ADMIN_CONTRAST_WRITE=1 $(PY) -m pytest -q tests/test_admin_contrast.py tests/test_admin_contrast_browser.py
+	ADMIN_CONTRAST_WRITE=1 $(PY) -m pytest -q tests/test_admin_contrast.py tests/test_admin_contrast_browser.py \
+	  tests/test_admin_hostile_input.py

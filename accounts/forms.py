@@ -1,6 +1,8 @@
 """Admin forms for the custom user: Django's own, pointed at our model, plus field-level errors
 for duplicates that differ only in letter case (the database constraint is the real guard)."""
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.db import models
@@ -40,3 +42,25 @@ class UserCreationForm(CaseInsensitiveUniqueMixin, auth_forms.AdminUserCreationF
 class UserChangeForm(CaseInsensitiveUniqueMixin, auth_forms.UserChangeForm):
     class Meta(auth_forms.UserChangeForm.Meta):  # type: ignore[name-defined]
         model = User
+
+
+class ModelMultipleChoiceFieldOfValidIds(forms.ModelMultipleChoiceField):
+    """Django's field for a many-to-many (a group's permissions, a user's groups), minus a 500:
+    it looks up the chosen ids with `pk__in`, and an id past the column's range (2**63) made
+    SQLite's driver raise OverflowError there (found by tests/test_admin_hostile_input.py).
+    Such an id is now refused like one that is not a number."""
+
+    def clean(self, value: Any) -> Any:
+        if self.queryset is not None and isinstance(value, list | tuple):
+            id_field = self.queryset.model._meta.pk
+            for pk in value:
+                try:
+                    # The validators hold the database's integer range for the id column.
+                    id_field.run_validators(id_field.to_python(pk))
+                except forms.ValidationError:
+                    raise forms.ValidationError(
+                        self.error_messages["invalid_pk_value"],
+                        code="invalid_pk_value",
+                        params={"pk": pk},
+                    ) from None
+        return super().clean(value)

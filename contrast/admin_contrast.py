@@ -10,6 +10,7 @@ import io
 import re
 import tokenize
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "admin-contrast.md"
@@ -130,3 +131,37 @@ def rewritten(text: str, outcomes: dict[str, dict[str, str]]) -> str:
 
 if __name__ == "__main__":
     print(counts_table(), end="")
+
+
+def hostile_table(tallies: dict[str, Any]) -> str:
+    """tests/test_admin_hostile_input.py's counts: per kind of input, each side's 5xx answers
+    of the requests sent, and the forms saved with that value; then what raised each distinct
+    5xx."""
+    sides = [side for side in SIDES if side in tallies]
+    rows = [
+        "<!-- admin-hostile -->",
+        f"| input | {' | '.join(sides)} |",
+        "|---" + "|---:" * len(sides) + "|",
+    ]
+    for kind in tallies[sides[0]].sent:
+        cells = [
+            f"{tallies[s].failed[kind]} of {tallies[s].sent[kind]}; {tallies[s].stored[kind]} saved"
+            for s in sides
+        ]
+        rows.append(f"| {kind} | {' | '.join(cells)} |")
+    totals = [
+        f"**{sum(tallies[s].failed.values())} of {sum(tallies[s].sent.values())}**" for s in sides
+    ]
+    rows.append(f"| **5xx, all inputs** | {' | '.join(totals)} |")
+    wrote = [str(len(tallies[s].wrote_when_refused)) for s in sides]
+    rows.append(f"| refused, yet a row written | {' | '.join(wrote)} |")
+    rows.append("")
+    for side in sides:
+        for raised in sorted(tallies[side].raised):
+            rows.append(f"- {side}: `{raised}`")
+    rows.append("<!-- /admin-hostile -->")
+    return "\n".join(rows) + "\n"
+
+
+def with_hostile_block(text: str, tallies: dict[str, Any]) -> str:
+    return block("admin-hostile").sub(lambda _: hostile_table(tallies), text)

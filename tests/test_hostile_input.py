@@ -2,6 +2,7 @@
 (microblog/hostile_input.py); the fuzz test (test_fuzz.py) found why each is here."""
 
 import pytest
+from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from blog.models import Post
@@ -54,3 +55,12 @@ def test_an_empty_to_field_is_a_400_not_a_lookup_of_a_field_named_nothing(admin_
 def test_ordinary_requests_pass(admin_client):
     assert admin_client.get("/admin/blog/post/", {"q": "café"}).status_code == 200
     assert admin_client.get(reverse("admin:blog_post_add"), {"_to_field": "id"}).status_code != 400
+
+
+def test_a_group_permission_id_past_the_columns_range_is_refused_not_a_500(admin_client):
+    # Found by test_admin_hostile_input.py: SQLite's driver raised OverflowError on `pk__in`.
+    form = {"name": "editors", "permissions": "99999999999999999999"}
+    response = admin_client.post(reverse("admin:auth_group_add"), form)
+    assert response.status_code == 200
+    assert b"is not a valid value" in response.content
+    assert not Group.objects.exists()
