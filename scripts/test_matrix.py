@@ -31,9 +31,14 @@ BACKENDS = {
     "mariadb": os.environ.get("MATRIX_MARIADB_URL", "mysql://root@127.0.0.1:3306/microblog"),
 }
 NEWEST_VENV = ROOT / ".venv-newest"
-# As `make test`: a worker per CPU (pytest-xdist), each with its own test databases named
-# test_<name>_gw0, _gw1, ...; a file's tests on one worker.
-PARALLEL = ["-n", os.environ.get("TEST_WORKERS", "auto"), "--dist", "loadfile"]
+# As `make test`: a worker per CPU and one more (pytest-xdist), each with its own test databases
+# named test_<name>_gw0, _gw1, ...; a file's tests on one worker. Here the slow tests run too.
+PARALLEL = [
+    "-n",
+    os.environ.get("TEST_WORKERS", str((os.cpu_count() or 1) + 1)),
+    "--dist",
+    "loadfile",
+]
 
 
 def unreachable(url: str, wait: float = 20) -> str | None:

@@ -19,6 +19,10 @@ from tests.test_idempotent_posting import form_key
 from tests.test_read_only_mode import add_post_form
 from tests.test_read_replicas import ADMIN, PASSWORD, SET_UP
 
+# A primary and a synchronous standby of its own, and gunicorn: `make test` leaves it to
+# `make test-all` (CI).
+pytestmark = pytest.mark.slow
+
 TIMEOUT = 3
 ADD = "/admin/blog/post/add/"
 

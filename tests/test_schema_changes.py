@@ -38,10 +38,15 @@ REPORT_SECONDS = 5
 # for an insert on a busy machine.
 LONGEST_WAIT = {"postgresql": 1.0, "mariadb": 2.0}
 
-pytestmark = pytest.mark.skipif(
-    bool(os.environ.get("DATABASE_REPLICA_URLS")),
-    reason="SKIPPED, NOT TESTED here: the plain PostgreSQL run of the matrix runs these",
-)
+pytestmark = [
+    # Over a hundred child processes (makemigrations, flask db, migrate on every scenario): half
+    # the suite's CPU time, so `make test` leaves it to `make test-all` (CI).
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        bool(os.environ.get("DATABASE_REPLICA_URLS")),
+        reason="SKIPPED, NOT TESTED here: the plain PostgreSQL run of the matrix runs these",
+    ),
+]
 
 
 @pytest.fixture(scope="module")

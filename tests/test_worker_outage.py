@@ -20,6 +20,10 @@ import pytest
 from tests.child_process import PROJECT_ROOT, child_environment, run_python
 from tests.private_postgres import Folder, PostgresServer, require_binaries, wait_until
 
+# A PostgreSQL server of its own, stopped, crashed and started again: `make test` leaves it to
+# `make test-all` (CI).
+pytestmark = pytest.mark.slow
+
 ROWS = 1_000
 # An import of the posts file, checked (here, to spare the worker's time) and confirmed: its
 # write queued for the worker, as the admin's Confirm button queues it.
