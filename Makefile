@@ -12,7 +12,7 @@ UV_VERSION := 0.13.10
 $(STAMP): requirements.txt requirements-dev.txt requirements-flask.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements-dev.txt
+	$(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) -r requirements-dev.txt
 	touch $@
 
 run: $(STAMP)
