@@ -602,7 +602,12 @@ def test_each_admin_does_what_the_page_says(outcomes):
         PAGE.write_text(expected, encoding="utf-8")
         page = expected
 
-    assert page == expected, "docs/admin-contrast.md disagrees with this run: make admin-contrast"
+    # The page shows the SQLite run (make admin-contrast); on a server Django's post list runs
+    # another query or two, so there only the claims below are checked.
+    if connection.vendor == "sqlite":
+        assert page == expected, (
+            "docs/admin-contrast.md disagrees with this run: make admin-contrast"
+        )
     # And what the page says is what the hardened twin is for: no step fails, and it refuses
     # what Django's admin refuses, where Flask-Admin as documented stores it.
     django, documented_twin = outcomes["Django admin"], outcomes["Flask-Admin as documented"]
