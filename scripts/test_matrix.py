@@ -144,9 +144,10 @@ def with_replica() -> tuple[str, bool]:
             sys.executable, url, ["--reuse-db", *ONCE_IS_ENOUGH], replica_url=replica_url
         )
         # Every worker's test database: test_microblog_gw0, _gw1, ...
-        served = "SELECT xact_commit FROM pg_stat_database WHERE datname LIKE 'test\\_microblog%'"
+        served = "SELECT xact_commit FROM pg_stat_database WHERE datname LIKE %s"
         time.sleep(1.1)  # statistics reach pg_stat_database up to a second after a transaction
-        reads = sum(count for (count,) in standby.sql(served))  # 0 if pytest made no database
+        # 0 if pytest made no database.
+        reads = sum(count for (count,) in standby.sql(served, ("test\\_microblog%",)))
     finally:
         for server in (standby, primary):
             server.stop(mode="immediate")
