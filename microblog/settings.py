@@ -106,6 +106,8 @@ INSTALLED_APPS = [
     # run by `manage.py db_worker`: imports of big files (spreadsheets/tasks.py).
     "django_tasks",
     "django_tasks_db",
+    # The project package's own commands: `migrate` with bounded lock waits (microblog/management).
+    "microblog",
 ]
 
 MIDDLEWARE = [
