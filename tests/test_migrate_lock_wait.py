@@ -8,7 +8,7 @@ import time
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import OperationalError, connection, transaction
 from django.db.migrations.recorder import MigrationRecorder
 
@@ -126,7 +126,7 @@ def test_the_timeout_is_put_back_on_the_connection_afterwards(rolled_back):
 
 
 def test_a_reader_longer_than_every_attempt_fails_the_migration_and_changes_nothing(rolled_back):
-    with pytest.raises(OperationalError):
+    with pytest.raises(CommandError, match="lock stayed taken through 2 attempts"):
         migrate_behind_a_report(2 * REPORT_SECONDS, "--lock-attempts", "2")
 
     assert not applied()

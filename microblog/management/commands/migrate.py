@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from django.core.management.base import CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.core.management.commands import migrate
 from django.db import OperationalError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -71,9 +71,17 @@ class Command(migrate.Command):
                     f"{attempts} gave up after the lock timeout; again in {PAUSE_SECONDS:g} s"
                 )
                 time.sleep(PAUSE_SECONDS)
-        # The last attempt: if it gives up too, the deploy fails with the database's message.
-        with bounded_lock_waits(connection):
-            return super().handle(*args, **options)
+        try:
+            with bounded_lock_waits(connection):
+                return super().handle(*args, **options)
+        except OperationalError as error:
+            if not gave_up_waiting_for_a_lock(error):
+                raise
+            raise CommandError(
+                f"a table's lock stayed taken through {attempts} attempts ({error}): a long "
+                "transaction holds it (a backup, an export, an open shell?). The migration that "
+                "waited was not applied; run migrate again once that transaction has ended."
+            ) from error
 
 
 @contextmanager
