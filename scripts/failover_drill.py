@@ -607,12 +607,11 @@ def write_summary(path: Path, cases: list[Case]) -> None:
                 ),
                 "worker seconds": spread([case.worker_seconds for case in runs]),
                 "old leader streaming again seconds": spread(rejoined) if rejoined else None,
-                "old leader streaming again from": {
-                    "leader lost": "after its restart",
-                    "switchover": "after the switchover",
-                    "postmaster lost": "it stays the leader",
-                    "etcd lost": "it is demoted, then leads again",
-                }.get(name),
+                "old leader streaming again from": (
+                    {"leader lost": "after its restart"}.get(name, f"after the {name} began")
+                    if rejoined
+                    else "it stays the leader"
+                ),
             }
         )
     results = {

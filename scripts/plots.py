@@ -109,6 +109,14 @@ def row_axis(axes: Axes, places: list[float], labels: list[str], **text: Any) ->
     axes.grid(axis="y", visible=False)
 
 
+def grouped_rows(axes: Axes, labels: list[str], series: int) -> float:
+    """A row axis whose every row holds a bar per series; returns the bars' height: series n's
+    bar on row r is at r + n × height, and the row's name at the middle of its bars."""
+    height = 0.8 / series
+    row_axis(axes, [row + height * (series - 1) / 2 for row in range(len(labels))], labels)
+    return height
+
+
 def short_number(number: float) -> str:
     if number >= 1_000_000:
         return f"{number / 1_000_000:g}M"
@@ -439,7 +447,7 @@ def seeding_sqlite(data: dict[str, Any]) -> Figure:
     ways = list(data["ways"])
     figure = chart_figure(10, 4.6)
     axes = figure.subplots()
-    height = 0.8 / len(data["sizes"])
+    height = grouped_rows(axes, ways, len(data["sizes"]))
     for number, size in enumerate(data["sizes"]):
         for row, way in enumerate(ways):
             rate, seconds = (
@@ -454,8 +462,6 @@ def seeding_sqlite(data: dict[str, Any]) -> Figure:
                 label=f"{size:,} posts" if row == 0 else None,
                 **bar_look(number),
             )
-    middle = height * (len(data["sizes"]) - 1) / 2
-    row_axis(axes, [row + middle for row in range(len(ways))], ways)
     axes.set_xlim(0, max(w[-1]["posts per second"] for w in data["ways"].values()) * 1.3)
     axes.set_xlabel("posts written per second (more is faster)")
     axes.legend(loc="lower right")
@@ -495,7 +501,7 @@ def load(data: dict[str, Any]) -> Figure:
     kinds = list(data["ms"][backends[0]])
     figure = chart_figure(10, 3.6)
     axes = figure.subplots()
-    height = 0.8 / len(backends)
+    height = grouped_rows(axes, kinds, len(backends))
     for number, backend in enumerate(backends):
         places = [row + number * height for row in range(len(kinds))]
         label = f"{backend} ({data['requests per second'][backend]} requests/s): median"
@@ -514,7 +520,6 @@ def load(data: dict[str, Any]) -> Figure:
         for place, median, slowest in zip(places, p50, p99, strict=True):
             axes.plot([median, slowest], [place, place], color="k", linewidth=0.8)
             axes.text(slowest, place, f"  {median:,} / {slowest:,} ms", va="center", fontsize=7)
-    row_axis(axes, [row + height * (len(backends) - 1) / 2 for row in range(len(kinds))], kinds)
     axes.set_xlim(0, max(d[k]["p99"] for d in data["ms"].values() for k in d) * 1.6)
     axes.set_xlabel("milliseconds per request (bar: median; line to the mark: 99th percentile)")
     axes.legend(loc="lower right", fontsize=7)
@@ -563,7 +568,7 @@ def admin_contrast_pages(data: dict[str, Any]) -> Figure:
     page_names = list(data["pages"][sides[0]])
     figure = chart_figure(10, 1.4 + 0.75 * len(page_names))
     axes = figure.subplots()
-    height = 0.8 / len(sides)
+    height = grouped_rows(axes, page_names, len(sides))
     for number, side in enumerate(sides):
         for row, page in enumerate(page_names):
             y = row + number * height
@@ -580,9 +585,6 @@ def admin_contrast_pages(data: dict[str, Any]) -> Figure:
                 label=side if row == 0 else None,
                 **bar_look(number),
             )
-    row_axis(
-        axes, [row + height * (len(sides) - 1) / 2 for row in range(len(page_names))], page_names
-    )
     longest = max(m["ms"] for pages in data["pages"].values() for m in pages.values())
     axes.set_xlim(0, longest * 1.45)
     axes.set_xlabel(f"milliseconds per render (median of {data['repeat']}; less is faster)")
@@ -602,7 +604,7 @@ def admin_contrast_hostile(data: dict[str, Any]) -> Figure:
     kinds = list(data["sides"][sides[0]]["sent"])
     figure = chart_figure(10, 1.6 + 0.7 * len(kinds))
     failures, saves = figure.subplots(1, 2, sharey=True)
-    height = 0.8 / len(sides)
+    height = grouped_rows(failures, kinds, len(sides))
     for number, side in enumerate(sides):
         counts = data["sides"][side]
         for row, kind in enumerate(kinds):
@@ -613,7 +615,6 @@ def admin_contrast_hostile(data: dict[str, Any]) -> Figure:
                 failures, y, failed, f"{failed} of {sent}", height, label=label, **bar_look(number)
             )
             labelled_bar(saves, y, saved, f"{saved}", height, **bar_look(number))
-    row_axis(failures, [row + height * (len(sides) - 1) / 2 for row in range(len(kinds))], kinds)
     saves.grid(axis="y", visible=False)
     most_failed = max(max(c["5xx"].values()) for c in data["sides"].values())
     failures.set_xlim(0, max(most_failed, 1) * 1.6)
@@ -630,6 +631,40 @@ def admin_contrast_hostile(data: dict[str, Any]) -> Figure:
         figure,
         "Hostile input through each admin's forms and lists on SQLite: 5xx answers and saves",
         measured(data) + f" 5xx in all: {totals}.",
+    )
+    return figure
+
+
+def backups(data: dict[str, Any]) -> Figure:
+    """docs/production.md: each backend's backup and restore, and the size of its file."""
+    steps = ["backup", "restore"]
+    backends = list(data["backends"])
+    figure = chart_figure(10, 1.6 + 0.7 * len(backends))
+    axes = figure.subplots()
+    labels = [
+        f"{name}\n({figures['file MB']:g} MB file)" for name, figures in data["backends"].items()
+    ]
+    height = grouped_rows(axes, labels, len(steps))
+    for number, step in enumerate(steps):
+        for row, backend in enumerate(backends):
+            seconds = data["backends"][backend][f"{step} seconds"]
+            labelled_bar(
+                axes,
+                row + number * height,
+                seconds,
+                f"{step} {seconds:g} s",
+                height,
+                label=step if row == 0 else None,
+                **bar_look(number + 1),
+            )
+    longest = max(f[f"{step} seconds"] for f in data["backends"].values() for step in steps)
+    axes.set_xlim(0, longest * 1.25)
+    axes.set_xlabel("seconds (less is faster)")
+    axes.legend(loc="lower right")
+    title(
+        figure,
+        f"Backing up and restoring {data['posts']:,} posts with manage.py, per backend",
+        measured(data),
     )
     return figure
 
@@ -655,6 +690,7 @@ CHARTS: dict[str, Callable[[dict[str, Any]], Figure]] = {
     ),
     "admin-contrast-pages": admin_contrast_pages,
     "admin-contrast-hostile": admin_contrast_hostile,
+    "backups": backups,
 }
 
 
