@@ -91,7 +91,7 @@ mysql-driver: $(STAMP)
 load: $(STAMP) services
 	$(PY) scripts/load.py
 load-quick: $(STAMP) services
-	$(PY) scripts/load.py --quick
+	$(PY) scripts/load.py --quick --results $$(mktemp)
 
 # The browser tests drive Debian's Chromium; install it with apt when it is missing. Without it
 # they are skipped (loudly), or fail under CI=true.
@@ -138,16 +138,18 @@ patroni:
 # The primary lost under load (docs/scale-out.md, "When the primary fails"): a Patroni cluster of
 # two PostgreSQL servers, the app under gunicorn, readers and writers over HTTP, the leader killed.
 # failover-drill: 3 rounds of each case (leader lost, postmaster lost, switchover, etcd lost);
+# its figures per case go to docs/data/failover.json and the charts are redrawn;
 # failover-drill-quick: one shorter round without etcd lost, about 3 minutes, for CI (its
-# timeline written to a scratch file; --results docs/data/failover-timeline.json keeps one for
-# `make plots`). Both fail on a lost or duplicated post (writers resend until answered 302), a
+# timeline and figures written to scratch files; --results docs/data/failover-timeline.json keeps
+# one for `make plots`). Both fail on a lost or duplicated post (writers resend until answered 302), a
 # failed public read, a 5xx other than 503, an answer past the 15 s bound + 2 s, a task worker
 # that exited or did not finish an import and an export, or an old leader not streaming again.
 .PHONY: failover-drill failover-drill-quick
 failover-drill: $(STAMP) patroni
-	$(PY) scripts/failover_drill.py
+	$(PY) scripts/failover_drill.py --summary docs/data/failover.json
+	$(PY) scripts/plots.py
 failover-drill-quick: $(STAMP) patroni
-	$(PY) scripts/failover_drill.py --quick --results $$(mktemp)
+	$(PY) scripts/failover_drill.py --quick --results $$(mktemp) --summary $$(mktemp)
 
 # The Flask twins' own tools, next to ours (docs/contrast.md): TWIN=flask_app (the 2018 edition,
 # the default) or TWIN=flask_app_2024 (today's). The database is FLASK_DATABASE_URL (SQLAlchemy's
@@ -205,9 +207,10 @@ test-newest: $(STAMP) browser
 # backend against seed_demo (100,000 posts imported; exports' peak memory at 10,000 and 1,000,000
 # posts), and each admin's post list beside the Flask twin's Flask-Admin at 10,000 posts on SQLite
 # (docs/admin-contrast.md; 1,000 in bench-quick).
-# bench: 10,000 and 1,000,000 posts, tens of minutes (the pages', imports' and exports' figures
-# also go to docs/data/, and the charts are redrawn); bench-quick: 10,000 posts, then pages at
-# 1,000 and 10,000, a minute, its results written to scratch files (so CI runs that code too).
+# bench: 10,000 and 1,000,000 posts, tens of minutes (the ORM's, SQLite seeding's, pages',
+# imports', exports' and the admins' figures also go to docs/data/, and the charts are redrawn);
+# bench-quick: 10,000 posts, then pages at 1,000 and 10,000, a minute, its results written to
+# scratch files (so CI runs that code too).
 # Both fail on a schema mismatch, a trigram table that misses a post, a read that takes more
 # than one query, a page that is not 200, a page whose query count grows with size, or a post
 # that compaction left out of the N-gram table or a write of the writer beside it that failed;
@@ -216,23 +219,23 @@ test-newest: $(STAMP) browser
 # The page benchmark's MariaDB database, which it leaves filled at its larger size.
 BENCH_MARIADB = $${BENCH_MARIADB_URL:-mysql://root@127.0.0.1:3306}/$${BENCH_DATABASE:-microblog_bench}
 bench: $(STAMP) mysql-driver services mroonga
-	$(PY) -m benchmarks
-	$(PY) -m benchmarks.seeding
+	$(PY) -m benchmarks --results docs/data/orm.json
+	$(PY) -m benchmarks.seeding --results docs/data/seeding-sqlite.json
 	$(PY) -m benchmarks.seeding --mariadb
 	$(PY) -m benchmarks.pages --explain docs/query-plans.md --results docs/data/pages.json
 	DATABASE_URL=$(BENCH_MARIADB) $(PY) -m benchmarks.search_compaction
 	$(PY) -m benchmarks.spreadsheets --results docs/data
-	$(PY) -m benchmarks.admin_contrast
+	$(PY) -m benchmarks.admin_contrast --results docs/data/admin-contrast-pages.json
 	$(PY) scripts/plots.py
 
 bench-quick: $(STAMP) mysql-driver services mroonga
-	$(PY) -m benchmarks --quick
-	$(PY) -m benchmarks.seeding --quick
+	$(PY) -m benchmarks --quick --results $$(mktemp)
+	$(PY) -m benchmarks.seeding --quick --results $$(mktemp -d)/seeding-sqlite.json
 	$(PY) -m benchmarks.seeding --mariadb --quick
 	$(PY) -m benchmarks.pages --quick --results $$(mktemp)
 	DATABASE_URL=$(BENCH_MARIADB) $(PY) -m benchmarks.search_compaction --alone 5
 	$(PY) -m benchmarks.spreadsheets --quick --results $$(mktemp -d)
-	$(PY) -m benchmarks.admin_contrast --quick
+	$(PY) -m benchmarks.admin_contrast --quick --results $$(mktemp)
 
 # The admin's post list in headless Chromium, as an editor sees it, on whatever DATABASE_URL
 # names (docs/admin-post-list-1m.png was taken after `make bench`, on its PostgreSQL database).
@@ -298,10 +301,12 @@ flask-admin: $(STAMP)
 
 # docs/admin-contrast.md's generated blocks: the same steps through Django's admin and the twin's
 # Flask-Admin (as documented, and hardened), each side's lines of code, and the 5xx answers to hostile
-# input (tests/test_admin_hostile_input.py), written into the page,
+# input (tests/test_admin_hostile_input.py), written into the page (the hostile input's counts also
+# into docs/data/admin-contrast-hostile.json, and its chart redrawn),
 # and the screenshots in docs/admin-contrast/ taken again in Chromium;
 # tests/test_admin_contrast.py fails when the page and a run disagree.
 .PHONY: admin-contrast
 admin-contrast: $(STAMP) browser
 	ADMIN_CONTRAST_WRITE=1 $(PY) -m pytest -q tests/test_admin_contrast.py tests/test_admin_contrast_browser.py \
 	  tests/test_admin_hostile_input.py
+	$(PY) scripts/plots.py

@@ -1,14 +1,16 @@
-"""python -m benchmarks [--quick] [--posts N] [--users N] [--profile]
+"""python -m benchmarks [--quick] [--posts N] [--users N] [--profile] [--results FILE]
 
 Loads the same users and posts into three SQLite files (raw sqlite3, SQLAlchemy 2 ORM, Django),
 checks the three schemas are the same and every read is one query, then prints a table of times
 and ratios. Exits 1 when a schema differs or a read takes more than one query; the timings are
-printed, never judged: a shared machine is too noisy to fail on them.
+printed, never judged: a shared machine is too noisy to fail on them. `--results FILE` also writes
+the rows all three ran as JSON (docs/data/orm.json's form, which `make plots` draws).
 """
 
 import argparse
 import cProfile
 import io
+import json
 import os
 import pstats
 import random
@@ -35,6 +37,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="10,000 posts, 100 users (for CI)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--profile", action="store_true", help="cProfile Django's timeline query")
+    parser.add_argument(
+        "--results", type=Path, help="write the times as JSON (docs/data/orm.json, make plots)"
+    )
     args = parser.parse_args()
     if args.quick:
         args.posts, args.users = 10_000, 100
@@ -160,17 +165,47 @@ def show(value: float) -> str:
     return f"{value * 1e6:.0f} µs"
 
 
-def print_table(
-    results: dict[str, dict[str, float]], args: argparse.Namespace, posts: list[PostRow]
-) -> None:
-    raw, sqla, dj = (results[name] for name in ("raw sqlite3", "SQLAlchemy 2 ORM", "Django ORM"))
-    label = {
-        "bulk load": f"bulk load {len(posts):,} posts + {args.users:,} users",
+def operation_labels(args: argparse.Namespace) -> dict[str, str]:
+    """The operations all three contenders run, as the table and the chart name them."""
+    return {
+        "bulk load": f"bulk load {args.posts:,} posts + {args.users:,} users",
         "timeline": "a user's newest 20 (500 users), per query",
         "public page": "newest 20 with usernames, per query",
         "posts per user": "posts per user, all users, per query",
         "insert one": "insert one post, autocommit, per row",
     }
+
+
+# The contenders, in the table's and the chart's order, by the names the table gives them.
+CONTENDERS = {
+    "raw sqlite3": "raw sqlite3",
+    "SQLAlchemy 2 ORM": "SQLAlchemy ORM",
+    "Django ORM": "Django ORM",
+}
+
+
+def write_results(
+    path: Path, results: dict[str, dict[str, float]], args: argparse.Namespace
+) -> None:
+    """The rows all three ran, in microseconds, as docs/data/orm.json holds them."""
+    data = {
+        "shows": "the same work in raw sqlite3, SQLAlchemy's ORM and Django's ORM, on SQLite",
+        "source": "written by python -m benchmarks --results",
+        "measured": datetime.now(UTC).date().isoformat(),
+        "machine": f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end",
+        "command": "python -m benchmarks " + " ".join(sys.argv[1:]),
+        "contenders": list(CONTENDERS.values()),
+        "microseconds": {
+            label: [float(f"{results[name][op] * 1e6:.4g}") for name in CONTENDERS]
+            for op, label in operation_labels(args).items()
+        },
+    }
+    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+
+
+def print_table(results: dict[str, dict[str, float]], args: argparse.Namespace) -> None:
+    raw, sqla, dj = (results[name] for name in CONTENDERS)
+    label = operation_labels(args)
     header = [
         "operation",
         "raw sqlite3",
@@ -197,8 +232,8 @@ def print_table(
     overhead = (dj["timeline"] - raw["timeline"]) * 1e6
     print(f"\nDjango's overhead over raw sqlite3 on the timeline query: {overhead:.0f} µs/query")
     print(
-        f"load rate: Django {len(posts) / dj['bulk load']:,.0f} posts/s, raw "
-        f"{len(posts) / raw['bulk load']:,.0f} posts/s"
+        f"load rate: Django {args.posts / dj['bulk load']:,.0f} posts/s, raw "
+        f"{args.posts / raw['bulk load']:,.0f} posts/s"
     )
 
 
@@ -267,7 +302,9 @@ def main() -> None:
             ]
 
     print()
-    print_table(results, args, posts)
+    print_table(results, args)
+    if args.results:
+        write_results(args.results, results, args)
     print(
         "\n| Django page, median of 20 | " + " | ".join(f"{n:,} posts" for n in page_times) + " |"
     )

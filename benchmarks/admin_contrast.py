@@ -6,6 +6,8 @@ admin, and the Flask twin's Flask-Admin as documented and hardened. Django's dat
 rows. For each page: the median time of several renders through each framework's test client,
 its number of queries, and the ratio of each Flask-Admin's time to Django's. Exits 1 when a page
 answers anything but 200; times are printed, never judged (a shared machine is too noisy).
+`--results FILE` also writes them as JSON (docs/data/admin-contrast-pages.json, which `make plots`
+draws).
 """
 
 import argparse
@@ -18,6 +20,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +38,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=10, help="renders per page (median)")
     parser.add_argument("--quick", action="store_true", help="1,000 posts, 3 renders (for CI)")
+    parser.add_argument(
+        "--results", type=Path, help="write the figures as JSON (docs/data/, make plots)"
+    )
     parser.add_argument("--django-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.quick:
@@ -257,6 +263,26 @@ def report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def write_results(path: Path, results: dict[str, dict[str, Any]], args: argparse.Namespace) -> None:
+    """Each side's pages as docs/data/admin-contrast-pages.json holds them, for scripts/plots.py."""
+    figures = {
+        "shows": "each admin's post list on the same posts, SQLite: median time per page, its"
+        " queries and rows shown",
+        "source": "written by python -m benchmarks.admin_contrast --results",
+        "measured": datetime.now(UTC).date().isoformat(),
+        "machine": f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end",
+        "command": "python -m benchmarks.admin_contrast " + " ".join(sys.argv[1:]),
+        "posts": args.posts,
+        "users": args.users,
+        "repeat": args.repeat,
+        "pages": {
+            side: {page: found | {"ms": round(found["ms"], 1)} for page, found in pages.items()}
+            for side, pages in results.items()
+        },
+    }
+    path.write_text(json.dumps(figures, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     args = parse_args()
     if args.django_child:
@@ -270,6 +296,8 @@ def main() -> None:
         results = {"Django admin": json.loads(run(child, django_db))}
         for side in SIDES[1:]:
             results[side] = flask_pages(side, flask_copy(django_db, side, folder), args, author)
+    if args.results:
+        write_results(args.results, results, args)
     sys.exit(report(results, args))
 
 

@@ -1,4 +1,4 @@
-"""python -m benchmarks.seeding [--posts N] [--quick] [--mariadb]
+"""python -m benchmarks.seeding [--posts N] [--quick] [--mariadb] [--results FILE]
 
 `seed_demo`'s post writer on SQLite against plain `sqlite3` writing the same rows (made by the
 same code, blog.demo_data.post_rows) with `executemany` on one connection, each into its own copy
@@ -21,7 +21,8 @@ seed_demo writes a transaction per batch through `bulk_load_posts`: the per-batc
 Django. Prints times, rates, database sizes and ratios measured in one run; exits 1 when a
 trigram table does not hold exactly the posts (FTS5's integrity check), never on time. (The page
 benchmark, benchmarks/pages.py, reports seed_demo's rate on PostgreSQL, where it writes with
-COPY, and on MariaDB.)
+COPY, and on MariaDB.) `--results FILE` also puts the SQLite times of this run's size into FILE
+(docs/data/seeding-sqlite.json, which `make plots` draws; other sizes keep their figures).
 
 `--mariadb`: instead, what Mroonga's N-gram table (blog/migrations/0005) costs MariaDB's writes:
 seed_demo's posts per second into the same empty posts table without it, then with it, on
@@ -29,6 +30,7 @@ seed_demo's posts per second into the same empty posts table without it, then wi
 """
 
 import argparse
+import json
 import os
 import random
 import shutil
@@ -63,6 +65,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--users", type=int, default=1_000)
     parser.add_argument("--quick", action="store_true", help="10,000 posts, 100 users (for CI)")
     parser.add_argument("--mariadb", action="store_true", help="the N-gram table's write cost")
+    parser.add_argument(
+        "--results", type=Path, help="JSON file to put this size's SQLite times in (make plots)"
+    )
     args = parser.parse_args()
     if args.quick:
         args.posts, args.users = 10_000, 100
@@ -183,6 +188,34 @@ def size_and_check(path: Path, indexed: bool) -> tuple[int, int]:
     return path.stat().st_size, trigram_bytes
 
 
+def write_results(
+    path: Path, results: dict[str, tuple[float, int, int]], args: argparse.Namespace
+) -> None:
+    """This size's seconds and rates beside the other sizes' in docs/data/seeding-sqlite.json."""
+    data = json.loads(path.read_text()) if path.exists() else {}
+    by_size = {
+        way: dict(zip(data["sizes"], figures, strict=True))
+        for way, figures in data.get("ways", {}).items()
+    }
+    for way, (seconds, *_) in results.items():
+        by_size.setdefault(way, {})[args.posts] = {
+            "seconds": round(seconds, 2),
+            "posts per second": round(args.posts / seconds),
+        }
+    sizes = sorted({size for figures in by_size.values() for size in figures})
+    data |= {
+        "shows": "writing demo posts on SQLite, by how the trigram search table is kept",
+        "source": "written by python -m benchmarks.seeding --results (a size left out of a run"
+        " keeps its earlier figures)",
+        "measured": datetime.now(UTC).date().isoformat(),
+        "machine": f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end",
+        "command": "python -m benchmarks.seeding " + " ".join(sys.argv[1:]),
+        "sizes": sizes,
+        "ways": {way: [figures[size] for size in sizes] for way, figures in by_size.items()},
+    }
+    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     args = parse_args()
     if args.mariadb:
@@ -237,6 +270,8 @@ def main() -> None:
             f"| {size / 1e6:.0f} MB | {trigram_size / 1e6:.0f} MB |"
         )
     seed_seconds = results["seed_demo (bulk_load_posts)"][0]
+    if args.results:
+        write_results(args.results, results, args)
     print()
     for trigrams in RAW_WAYS:
         raw_seconds = results[f"raw sqlite3, {trigrams}"][0]

@@ -1,5 +1,7 @@
 """docs/admin-contrast.md's generated blocks: the table of steps (each side's outcome, from
-tests/test_admin_contrast.py's run) and the lines of code each admin took, counted here.
+tests/test_admin_contrast.py's run) and the lines of code each admin took, counted here; and the
+hostile-input counts as JSON beside the page's table (docs/data/admin-contrast-hostile.json, which
+`make plots` draws).
 
     .venv/bin/python -m contrast.admin_contrast   # prints the line counts
     make admin-contrast                           # runs the steps and rewrites both blocks
@@ -7,13 +9,17 @@ tests/test_admin_contrast.py's run) and the lines of code each admin took, count
 
 import ast
 import io
+import json
+import os
 import re
+import time
 import tokenize
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "admin-contrast.md"
+HOSTILE_RESULTS = ROOT / "docs" / "data" / "admin-contrast-hostile.json"
 # Taken by tests/test_admin_contrast_browser.py.
 SCREENSHOTS = ROOT / "docs" / "admin-contrast"
 SIDES = ["Django admin", "Flask-Admin as documented", "Flask-Admin hardened"]
@@ -165,3 +171,32 @@ def hostile_table(tallies: dict[str, Any]) -> str:
 
 def with_hostile_block(text: str, tallies: dict[str, Any]) -> str:
     return block("admin-hostile").sub(lambda _: hostile_table(tallies), text)
+
+
+def hostile_counts(tallies: dict[str, Any]) -> dict[str, Any]:
+    """The hostile-input table's counts, per side and kind of input, as the JSON holds them."""
+    return {
+        side: {
+            "sent": tallies[side].sent,
+            "5xx": tallies[side].failed,
+            "saved": tallies[side].stored,
+            "refused, yet a row written": len(tallies[side].wrote_when_refused),
+        }
+        for side in SIDES
+        if side in tallies
+    }
+
+
+def write_hostile_results(tallies: dict[str, Any]) -> None:
+    results = {
+        "shows": "hostile input through each admin's forms and lists, SQLite: the 5xx answers of"
+        " the requests sent, and the forms saved with such a value, per kind of input",
+        "source": "written by make admin-contrast (tests/test_admin_hostile_input.py, which checks"
+        " these counts against a run)",
+        "measured": time.strftime("%Y-%m-%d", time.gmtime()),
+        "machine": f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end",
+        "command": "make admin-contrast",
+        "sides": hostile_counts(tallies),
+    }
+    text = json.dumps(results, indent=1, ensure_ascii=False) + "\n"
+    HOSTILE_RESULTS.write_text(text, encoding="utf-8")

@@ -5,6 +5,7 @@ servers, synchronous replication), readers and writers over HTTP, then the leade
     python scripts/failover_drill.py --quick  # 1 round, shorter (make failover-drill-quick, CI)
     python scripts/failover_drill.py --case switchover --rounds 6   # one case, 6 times
     python scripts/failover_drill.py --rounds 1 --results docs/data/failover-timeline.json
+    python scripts/failover_drill.py --summary docs/data/failover.json
 
 Each round has four cases (three with --quick). "leader lost": SIGKILL of the leader's Patroni
 and postmaster; the standby is promoted, the old node is started again and must rejoin as a
@@ -25,7 +26,8 @@ DATABASE_TIMEOUT_SECONDS + 2 s, or the old leader did not stream again within 60
 Without Patroni or etcd it says so loudly and passes, except under CI=true. Results:
 docs/scale-out.md. `--results FILE` also writes each run's timeline as JSON: answers per second
 around the kill, and the moments the drill saw (a leader again, writes back, the old leader
-restarted and streaming), which `make plots` draws (docs/data/failover-timeline.json).
+restarted and streaming), which `make plots` draws (docs/data/failover-timeline.json);
+`--summary FILE` the figures it prints, per case, over every round (docs/data/failover.json).
 """
 
 import argparse
@@ -350,6 +352,7 @@ class Case:
     worker_seconds: float = 0.0
     worker_failures: list[str] = field(default_factory=list)
     log: str = ""  # what the app logged during the case
+    counts: dict[str, float] = field(default_factory=dict)  # what report() counted (--summary)
 
 
 def run_case(
@@ -466,6 +469,17 @@ def report(case: Case, traffic: Traffic, bodies: dict[str, int]) -> list[str]:
     slowest = max(events, key=lambda e: e.seconds)
     too_slow = [e for e in events if e.seconds > DATABASE_TIMEOUT_SECONDS + SLACK_SECONDS]
     statuses = sorted({e.status for e in refused})
+    case.counts = {
+        "public reads": len(reads),
+        "public reads failed": len(failed_reads),
+        "posts intended": len(intended),
+        "posts acknowledged": len(acknowledged),
+        "posts lost": len(lost),
+        "posts duplicated": len(duplicated),
+        "answers refused": len(refused),
+        "5xx other than 503": len(other_5xx),
+        "slowest answer seconds": slowest.seconds,
+    }
     if case.name == "leader lost":
         rejoin = f"{case.old_leader} streaming again {case.rejoined:.1f} s after its restart"
     elif case.rejoined is not None:
@@ -568,8 +582,58 @@ def write_results(path: Path, cases: list[Case], traffic: Traffic) -> None:
     path.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
 
 
+def write_summary(path: Path, cases: list[Case]) -> None:
+    """Per case, over its runs: the median and worst of each time, the sum of each count."""
+
+    def spread(values: list[float]) -> dict[str, float]:
+        return {"median": round(statistics.median(values), 1), "worst": round(max(values), 1)}
+
+    summary = []
+    for name in dict.fromkeys(case.name for case in cases):
+        runs = [case for case in cases if case.name == name]
+        rejoined = [case.rejoined for case in runs if case.rejoined is not None]
+        counts = {
+            key: sum(int(case.counts[key]) for case in runs)
+            for key in runs[0].counts
+            if key != "slowest answer seconds"
+        }
+        summary.append(
+            {
+                "case": name,
+                "writes refused seconds": spread([case.writes_refused for case in runs]),
+                **counts,
+                "slowest answer seconds": spread(
+                    [case.counts["slowest answer seconds"] for case in runs]
+                ),
+                "worker seconds": spread([case.worker_seconds for case in runs]),
+                "old leader streaming again seconds": spread(rejoined) if rejoined else None,
+                "old leader streaming again from": (
+                    {"leader lost": "after its restart"}.get(name, f"after the {name} began")
+                    if rejoined
+                    else "it stays the leader"
+                ),
+            }
+        )
+    results = {
+        "shows": "the failover drill, per case: how long writes were refused, the old leader's"
+        " return, the slowest answer and the task worker's import and export after each case",
+        "source": "written by scripts/failover_drill.py --summary",
+        "measured": datetime.now(UTC).date().isoformat(),
+        "machine": f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end",
+        "command": "python scripts/failover_drill.py " + " ".join(sys.argv[1:]),
+        "runs per case": len(cases) // len(summary),  # each case runs once a round
+        "cases": summary,
+    }
+    path.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+
+
 def drill(
-    rounds: int, settle: float, cases_wanted: list[str], workdir: Path, results: Path | None
+    rounds: int,
+    settle: float,
+    cases_wanted: list[str],
+    workdir: Path,
+    results: Path | None,
+    summary: Path | None,
 ) -> bool:
     cluster = PatroniCluster()
     try:
@@ -629,6 +693,8 @@ def drill(
         summarize(cases)
         if results:
             write_results(results, cases, traffic)
+        if summary:
+            write_summary(summary, cases)
         log = server_log.read_text()
         print(
             "app log: 'the primary cannot take writes' "
@@ -671,6 +737,9 @@ def main() -> bool:
     parser.add_argument(
         "--results", type=Path, help="write each run's timeline here as JSON (make plots)"
     )
+    parser.add_argument(
+        "--summary", type=Path, help="write each case's figures here as JSON (make plots)"
+    )
     args = parser.parse_args()
     rounds, settle = (1, 2.0) if args.quick else (3, 5.0)
     rounds = args.rounds or rounds
@@ -686,7 +755,7 @@ def main() -> bool:
         flush=True,
     )
     with tempfile.TemporaryDirectory(prefix="microblog-drill-") as tmp:
-        return drill(rounds, settle, cases, Path(tmp), args.results)
+        return drill(rounds, settle, cases, Path(tmp), args.results, args.summary)
 
 
 if __name__ == "__main__":

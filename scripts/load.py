@@ -5,16 +5,20 @@ hit by a bounded mix of public-page reads and admin post creations, 8 at a time.
                                           # replica: 2,000 requests each (make load)
     python scripts/load.py --quick        # 200 requests each: a smoke run for CI (make load-quick)
     python scripts/load.py --backends sqlite --requests 500 --concurrency 4
+    python scripts/load.py --backends postgresql replica --results docs/data/load-standby.json
 
 It fails unless every request got its expected answer (no 5xx, no CSRF refusals) and the database
 holds exactly as many posts as creations succeeded. Results: docs/load.md. The PostgreSQL
 database (LOAD_POSTGRES_URL, default .../microblog_load) is dropped and created afresh; the
 replica run starts its own primary and standby in a temporary folder (docs/scale-out.md), and
-its reads come from visitors without cookies, as the public's do.
+its reads come from visitors without cookies, as the public's do. `--results FILE` also writes
+each backend's throughput and latencies as JSON (docs/data/load.json's form, which `make plots`
+draws).
 """
 
 import argparse
 import http.client
+import json
 import os
 import random
 import re
@@ -30,7 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from http.cookies import SimpleCookie
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
 import psycopg
@@ -47,7 +51,7 @@ POSTGRES_URL = os.environ.get(
 USERNAME, PASSWORD = "loadtester", secrets.token_urlsafe(16)
 CSRF_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 # What each step must answer; anything else (a 5xx, a 403 from CSRF) fails the run.
-EXPECTED = {"GET /": 200, "GET add form": 200, "POST add": 302}
+EXPECTED = {"GET /": 200, "GET add form": 200, "POST add form": 302}
 # One request: (step, status, seconds taken).
 Step = tuple[str, int, float]
 # The replica run's private servers: (their folder, the primary, the standby).
@@ -148,7 +152,7 @@ def create_post(browser: Browser, author_id: str, number: int) -> tuple[list[Ste
         "_save": "Save",
     }
     status, location, _, seconds = browser.request("POST", "/admin/blog/post/add/", form)
-    steps.append(("POST add", status, seconds))
+    steps.append(("POST add form", status, seconds))
     return steps, status == 302 and location == "/admin/blog/post/"
 
 
@@ -239,9 +243,45 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-def milliseconds(seconds: list[float], quantile: int) -> str:
+def percentile_ms(seconds: list[float], quantile: int) -> int:
     cuts = statistics.quantiles(seconds, n=100, method="inclusive")
-    return f"{cuts[quantile - 1] * 1000:.0f} ms"
+    return round(cuts[quantile - 1] * 1000)
+
+
+def milliseconds(seconds: list[float], quantile: int) -> str:
+    return f"{percentile_ms(seconds, quantile)} ms"
+
+
+def figures(steps: list[Step], wall: float) -> dict[str, Any]:
+    """One backend's throughput and latencies as docs/data/load.json holds them."""
+    kinds = {"every request": [s for _, _, s in steps]}
+    kinds |= {step: [s for kind, _, s in steps if kind == step] for step in EXPECTED}
+    return {
+        "requests per second": round(len(steps) / wall),
+        "ms": {
+            kind: {f"p{q}": percentile_ms(seconds, q) for q in (50, 99)}
+            for kind, seconds in kinds.items()
+        },
+    }
+
+
+def write_results(path: Path, found: dict[str, dict[str, Any]]) -> None:
+    labels = {
+        "sqlite": "SQLite",
+        "postgresql": "PostgreSQL",
+        "postgresql+replica": "PostgreSQL + standby",
+    }
+    results = {
+        "shows": "the production server under load on loopback: latency per kind of request,"
+        " per backend",
+        "source": "written by scripts/load.py --results",
+        "measured": datetime.now(UTC).date().isoformat(),
+        "machine": f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end",
+        "command": "python scripts/load.py " + " ".join(sys.argv[1:]),
+        "requests per second": {labels[b]: f["requests per second"] for b, f in found.items()},
+        "ms": {labels[backend]: found[backend]["ms"] for backend in found},
+    }
+    path.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
 
 
 def report(name: str, steps: list[Step], created: int, rows: int, wall: float) -> bool:
@@ -277,6 +317,7 @@ def load_backend(
     database_url: str,
     args: argparse.Namespace,
     workdir: Path,
+    found: dict[str, dict[str, Any]],
     replica_url: str | None = None,
     pair: Pair | None = None,
 ) -> bool:
@@ -318,6 +359,7 @@ def load_backend(
         )
     )
     ok = report(name, steps, created, rows, wall)
+    found[name] = figures(steps, wall)
     if pair:
         primary, standby = (after[i] - before[i] for i in (0, 1))
         print(f"  transactions during the run: primary {primary}, standby {standby}")
@@ -347,7 +389,9 @@ def wait_until_replayed(pair: Pair) -> None:
         time.sleep(0.1)
 
 
-def load_with_replica(args: argparse.Namespace, workdir: Path) -> bool | None:
+def load_with_replica(
+    args: argparse.Namespace, workdir: Path, found: dict[str, dict[str, Any]]
+) -> bool | None:
     """PostgreSQL with a streaming standby of its own; None when PostgreSQL's server programs are
     not installed."""
     from tests import private_postgres
@@ -364,6 +408,7 @@ def load_with_replica(args: argparse.Namespace, workdir: Path) -> bool | None:
             primary.url("microblog"),
             args,
             workdir,
+            found,
             replica_url=standby.url("microblog"),
             pair=pair,
         )
@@ -384,6 +429,9 @@ def main() -> bool:
         choices=["sqlite", "postgresql", "replica"],
         default=["sqlite", "postgresql", "replica"],
     )
+    parser.add_argument(
+        "--results", type=Path, help="write the figures as JSON (docs/data/load.json, make plots)"
+    )
     args = parser.parse_args()
     if args.quick:
         args.requests = 200
@@ -394,14 +442,16 @@ def main() -> bool:
     )
 
     ok = True
+    found: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="microblog-load-") as tmp:
         workdir = Path(tmp)
         for name in args.backends:
             if name == "sqlite":
-                ok = load_backend(name, f"sqlite:///{workdir / 'load.db'}", args, workdir) and ok
+                sqlite_url = f"sqlite:///{workdir / 'load.db'}"
+                ok = load_backend(name, sqlite_url, args, workdir, found) and ok
                 continue
             if name == "replica":
-                result = load_with_replica(args, workdir)
+                result = load_with_replica(args, workdir, found)
                 if result is None:
                     missing = "PostgreSQL's server programs are not installed"
                     print(f"!!!!! postgresql+replica NOT TESTED: {missing}")
@@ -413,9 +463,11 @@ def main() -> bool:
                 ok = ok and not os.environ.get("CI")  # CI has PostgreSQL: absence is a failure
                 continue
             try:
-                ok = load_backend(name, POSTGRES_URL, args, workdir) and ok
+                ok = load_backend(name, POSTGRES_URL, args, workdir, found) and ok
             finally:
                 fresh_postgres_database(POSTGRES_URL, drop_only=True)
+    if args.results:
+        write_results(args.results, found)
     return ok
 
 

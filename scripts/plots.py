@@ -11,6 +11,7 @@ import json
 import sys
 import textwrap
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,7 @@ LOOKS = [
     {"linestyle": "-.", "marker": "D", "color": "#7d3c98"},
 ]
 HATCHES = ["", "///", "\\\\\\", "xx"]  # lines only: a dotted hatch is a path per dot
-GREYS = ["#a0a0a0", "#d9d9d9", "#ffffff"]  # fills, darkest first
+GREYS = ["#a0a0a0", "#d9d9d9", "#ffffff", "#ffffff"]  # fills, darkest first (the last hatched)
 
 
 # Inches at the top of every chart for its title and the two lines under it (see title()).
@@ -86,6 +87,34 @@ def log_scale_in_plain_numbers(axes: Axes) -> None:
     axes.set_yscale("log")
     axes.yaxis.set_major_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
     axes.yaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
+
+
+def bar_look(number: int) -> dict[str, Any]:
+    """The fill of the number-th series of bars: a grey and a hatch, outlined in black."""
+    return {"color": GREYS[number], "hatch": HATCHES[number], "edgecolor": "k"}
+
+
+def labelled_bar(
+    axes: Axes, y: float, width: float, figure: str, height: float = 0.8, **look: Any
+) -> None:
+    """A horizontal bar with its figure written past its end."""
+    axes.barh(y, width, height, **look)
+    axes.text(width, y, f" {figure}", va="center", fontsize=7)
+
+
+def row_axis(axes: Axes, places: list[float], labels: list[str], **text: Any) -> None:
+    """A y axis of named rows, the first at the top, with no grid line through the bars."""
+    axes.set_yticks(places, labels, **text)
+    axes.invert_yaxis()
+    axes.grid(axis="y", visible=False)
+
+
+def grouped_rows(axes: Axes, labels: list[str], series: int) -> float:
+    """A row axis whose every row holds a bar per series; returns the bars' height: series n's
+    bar on row r is at r + n × height, and the row's name at the middle of its bars."""
+    height = 0.8 / series
+    row_axis(axes, [row + height * (series - 1) / 2 for row in range(len(labels))], labels)
+    return height
 
 
 def short_number(number: float) -> str:
@@ -182,14 +211,15 @@ def spreadsheets_import(data: dict[str, Any]) -> Figure:
         for width, grey, hatch in parts:
             seconds.barh(import_bar, width, left=left, color=grey, hatch=hatch, edgecolor="k")
             left += width
-        seconds.barh(seed_bar, run["seed_demo"], color=GREYS[0], edgecolor="k")
-        for bar, name, time in [
-            (import_bar, "import", run["end to end"]),
-            (seed_bar, "seed_demo", run["seed_demo"]),
-        ]:
-            seconds.text(time, bar, f" {name} {time:.1f} s", va="center", fontsize=8)
-    seconds.set_yticks([row * 3 + 0.5 for row in range(len(backends))], backends)
-    seconds.invert_yaxis()
+        seconds.text(left, import_bar, f" import {left:.1f} s", va="center", fontsize=7)
+        labelled_bar(
+            seconds,
+            seed_bar,
+            run["seed_demo"],
+            f"seed_demo {run['seed_demo']:.1f} s",
+            **bar_look(0),
+        )
+    row_axis(seconds, [row * 3 + 0.5 for row in range(len(backends))], backends)
     seconds.set_xlabel(f"seconds for {data['posts']:,} posts (last run)")
     longest = max(run["end to end"] for run in data["last run seconds"].values())
     seconds.set_xlim(0, longest * 1.9)
@@ -198,7 +228,6 @@ def spreadsheets_import(data: dict[str, Any]) -> Figure:
         ["import: check", "import: write", "import: the rest", "seed_demo"],
         loc="center right",
     )
-    seconds.grid(axis="y", visible=False)
     for row, backend in enumerate(backends):
         runs = data["import / seed_demo, every run with the plan"][backend]
         ratios.plot(runs, [row] * len(runs), **{**LOOKS[row], "linestyle": "none"})
@@ -225,63 +254,67 @@ def spreadsheets_import(data: dict[str, Any]) -> Figure:
     return figure
 
 
+# What the drill's summary may measure per case, and how each is named on the chart.
+FAILOVER_MEASURES = {
+    "writes refused seconds": "writes refused",
+    "old leader streaming again seconds": "old leader streaming again",
+    "worker seconds": "task worker: an import and an export",
+    "slowest answer seconds": "the slowest answer",
+}
+
+
 def failover(data: dict[str, Any]) -> Figure:
-    """docs/scale-out.md: per drill case, writes refused and the old leader's return."""
-    figure = chart_figure(10, 3.8)
+    """docs/scale-out.md: per drill case, how long writes were refused and what else the drill
+    timed (the measures its results hold), median and worst of the runs."""
+    measures = [key for key in FAILOVER_MEASURES if any(key in case for case in data["cases"])]
+    step = len(measures) + 1
+    runs = data["runs per case"]
+    figure = chart_figure(10, 1.6 + 0.3 * step * len(data["cases"]))
     axes = figure.subplots()
-    measures = [
-        ("writes refused seconds", "writes refused"),
-        ("old leader streaming again seconds", "old leader streaming again"),
-    ]
     labels = []
     for row, case in enumerate(data["cases"]):
-        for offset, ((key, name), hatch, grey) in enumerate(
-            zip(measures, HATCHES[1:3], GREYS[1:3], strict=True)
-        ):
-            figures = case[key]
-            y = row * 3 + offset
+        for offset, key in enumerate(measures):
+            name, figures, y = FAILOVER_MEASURES[key], case.get(key), row * step + offset
             if figures is None:
-                axes.text(0.1, y, f"{name}: no (it stays the leader)", va="center", fontsize=8)
+                why = case.get("old leader streaming again from") or "not measured"
+                axes.text(0.1, y, f"{name}: none ({why})", va="center", fontsize=7)
                 continue
+            median, worst = figures["median"], figures["worst"]
             axes.barh(
                 y,
-                figures["median"],
-                color=grey,
-                hatch=hatch,
-                edgecolor="k",
-                label=f"{name}: median" if row == 0 else None,
+                median,
+                label=(f"{name}: median" if runs > 1 else name) if row == 0 else None,
+                **bar_look((offset + 1) % len(GREYS)),
             )
-            axes.plot([figures["median"], figures["worst"]], [y, y], color="k")
-            axes.plot(
-                figures["worst"],
-                y,
-                marker="|",
-                markersize=12,
-                color="k",
-                label="the worst of the runs" if row == 0 and offset == 0 else None,
-            )
-            axes.text(
-                figures["worst"],
-                y,
-                f"  {figures['median']:g} s (worst {figures['worst']:g} s)",
-                va="center",
-                fontsize=8,
-            )
+            if worst != median:
+                axes.plot([median, worst], [y, y], color="k", linewidth=0.8)
+                axes.plot(worst, y, marker="|", markersize=10, color="k", linestyle="none")
+            written = f"{median:g} s" if worst == median else f"{median:g} s (worst {worst:g} s)"
+            axes.text(worst, y, f"  {written}", va="center", fontsize=7)
+        refused = (
+            f", {case['answers refused']} answers refused (503)"
+            if "answers refused" in case
+            else ""
+        )
         labels.append(
             f"{case['case'].replace('`', '')}\n"
-            f"{case['public reads failed']} of {case['public reads']:,} reads failed, "
-            f"{case['posts lost']} of {case['posts acknowledged']:,} posts lost"
+            f"{case['public reads failed']} of {case['public reads']:,} reads failed,\n"
+            f"{case['posts lost']} of {case['posts acknowledged']:,} posts lost{refused}"
         )
-    axes.set_yticks([row * 3 + 0.5 for row in range(len(data["cases"]))], labels)
-    axes.invert_yaxis()
-    axes.grid(axis="y", visible=False)
-    worst = [case[key]["worst"] for case in data["cases"] for key, _ in measures if case[key]]
-    axes.set_xlim(0, max(worst) * 1.35)
-    axes.set_xlabel(f"seconds ({data['runs per case']} runs of each case)")
-    axes.legend(loc="lower right")
+    row_axis(
+        axes, [row * step + (step - 2) / 2 for row in range(len(data["cases"]))], labels, fontsize=8
+    )
+    longest = max(case[key]["worst"] for case in data["cases"] for key in measures if case.get(key))
+    axes.set_xlim(0, longest * 1.35)
+    axes.set_xlabel(
+        f"seconds ({runs} runs of each case: the bar is the median, the mark the worst)"
+        if runs > 1
+        else "seconds (one run of each case)"
+    )
+    axes.legend(loc="lower right", fontsize=7)
     title(
         figure,
-        "The primary lost under load: writes refused, and the old leader's return",
+        "The primary lost under load, per drill case: how long writes were refused, and more",
         measured(data),
     )
     return figure
@@ -414,25 +447,21 @@ def seeding_sqlite(data: dict[str, Any]) -> Figure:
     ways = list(data["ways"])
     figure = chart_figure(10, 4.6)
     axes = figure.subplots()
-    height = 0.8 / len(data["sizes"])
+    height = grouped_rows(axes, ways, len(data["sizes"]))
     for number, size in enumerate(data["sizes"]):
-        rates = [data["ways"][way][number]["posts per second"] for way in ways]
-        places = [row + number * height for row in range(len(ways))]
-        axes.barh(
-            places,
-            rates,
-            height,
-            label=f"{size:,} posts",
-            color=GREYS[number],
-            hatch=HATCHES[number],
-            edgecolor="k",
-        )
-        for place, rate, way in zip(places, rates, ways, strict=True):
-            seconds = data["ways"][way][number]["seconds"]
-            axes.text(rate, place, f" {rate:,} posts/s ({seconds:g} s)", va="center", fontsize=7)
-    axes.set_yticks([row + height * (len(data["sizes"]) - 1) / 2 for row in range(len(ways))], ways)
-    axes.invert_yaxis()
-    axes.grid(axis="y", visible=False)
+        for row, way in enumerate(ways):
+            rate, seconds = (
+                data["ways"][way][number][key] for key in ("posts per second", "seconds")
+            )
+            labelled_bar(
+                axes,
+                row + number * height,
+                rate,
+                f"{rate:,} posts/s ({seconds:g} s)",
+                height,
+                label=f"{size:,} posts" if row == 0 else None,
+                **bar_look(number),
+            )
     axes.set_xlim(0, max(w[-1]["posts per second"] for w in data["ways"].values()) * 1.3)
     axes.set_xlabel("posts written per second (more is faster)")
     axes.legend(loc="lower right")
@@ -454,13 +483,10 @@ def orm(data: dict[str, Any]) -> Figure:
         times = data["microseconds"][operation]
         scale, unit = next((scale, unit) for scale, unit in units if max(times) >= scale)
         for row, time in enumerate(times):
-            axes.barh(row, time / scale, color=GREYS[row], hatch=HATCHES[row], edgecolor="k")
-            axes.text(time / scale, row, f" {time / scale:g} {unit}", va="center", fontsize=7)
-        axes.set_yticks(range(len(times)), data["contenders"], fontsize=7)
-        axes.invert_yaxis()
+            labelled_bar(axes, row, time / scale, f"{time / scale:g} {unit}", **bar_look(row))
+        row_axis(axes, list(range(len(times))), data["contenders"], fontsize=7)
         axes.set_xlim(0, max(times) / scale * 1.2)
         axes.set_title(f"{operation} ({unit}; less is faster)", fontsize=8, loc="left")
-        axes.grid(axis="y", visible=False)
     title(
         figure,
         "The same work on SQLite: raw sqlite3, SQLAlchemy's ORM, Django's ORM",
@@ -475,21 +501,13 @@ def load(data: dict[str, Any]) -> Figure:
     kinds = list(data["ms"][backends[0]])
     figure = chart_figure(10, 3.6)
     axes = figure.subplots()
-    height = 0.8 / len(backends)
+    height = grouped_rows(axes, kinds, len(backends))
     for number, backend in enumerate(backends):
         places = [row + number * height for row in range(len(kinds))]
         label = f"{backend} ({data['requests per second'][backend]} requests/s): median"
         p50 = [data["ms"][backend][kind]["p50"] for kind in kinds]
         p99 = [data["ms"][backend][kind]["p99"] for kind in kinds]
-        axes.barh(
-            places,
-            p50,
-            height,
-            label=label,
-            color=GREYS[number],
-            hatch=HATCHES[number],
-            edgecolor="k",
-        )
+        axes.barh(places, p50, height, label=label, **bar_look(number))
         axes.plot(
             p99,
             places,
@@ -502,9 +520,6 @@ def load(data: dict[str, Any]) -> Figure:
         for place, median, slowest in zip(places, p50, p99, strict=True):
             axes.plot([median, slowest], [place, place], color="k", linewidth=0.8)
             axes.text(slowest, place, f"  {median:,} / {slowest:,} ms", va="center", fontsize=7)
-    axes.set_yticks([row + height * (len(backends) - 1) / 2 for row in range(len(kinds))], kinds)
-    axes.invert_yaxis()
-    axes.grid(axis="y", visible=False)
     axes.set_xlim(0, max(d[k]["p99"] for d in data["ms"].values() for k in d) * 1.6)
     axes.set_xlabel("milliseconds per request (bar: median; line to the mark: 99th percentile)")
     axes.legend(loc="lower right", fontsize=7)
@@ -516,42 +531,139 @@ def load(data: dict[str, Any]) -> Figure:
     return figure
 
 
-def schema_changes_f_100k(data: dict[str, Any]) -> Figure:
-    """docs/schema-changes.md: scenario f's upgrade beside the writer, per backend and file."""
-    upgrades = data["upgrades"]
-    labels = [f"{u['backend']}: {u['tool']}, {u['file'].replace('`', '')}" for u in upgrades]
+def schema_change_upgrades(shows: str, data: dict[str, Any]) -> Figure:
+    """docs/schema-changes.md: one scenario's upgrades beside the writer, per backend and file."""
+    files = ["generated", "reviewed", "reviewed, kept live"]
+    in_order = sorted(
+        (step for step in data["steps"] if step["step"] == "upgrade"),
+        key=lambda step: (step["tool"] != "Django", files.index(step["file"])),
+    )
+    upgrades = [
+        (backend, step, step[backend])
+        for backend in ("SQLite", "PostgreSQL", "MariaDB")
+        for step in in_order
+        if backend in step
+    ]
     figure = chart_figure(10, 1.2 + 0.35 * len(upgrades))
     upgrade, wait = figure.subplots(1, 2, sharey=True)
-    for row, found in enumerate(upgrades):
-        reviewed = found["file"].startswith("reviewed")
-        look = {"color": GREYS[1 if reviewed else 2], "hatch": HATCHES[1 if reviewed else 0]}
-        upgrade.barh(row, found["upgrade seconds"], edgecolor="k", **look)
-        upgrade.text(
-            found["upgrade seconds"],
-            row,
-            f" {found['upgrade seconds']:g} s",
-            va="center",
-            fontsize=7,
-        )
-        wait.barh(row, found["worst wait seconds"], edgecolor="k", **look)
-        wait.text(
-            found["worst wait seconds"],
-            row,
-            f" {found['worst wait seconds']:g} s ({found['failed inserts']} failed)",
-            va="center",
-            fontsize=7,
-        )
-    upgrade.set_yticks(range(len(upgrades)), labels)
-    upgrade.invert_yaxis()
-    for axes in (upgrade, wait):
-        axes.grid(axis="y", visible=False)
-    upgrade.set_xlim(0, max(u["upgrade seconds"] for u in upgrades) * 1.2)
+    for row, (_, step, cell) in enumerate(upgrades):
+        look = bar_look(1) if step["file"].startswith("reviewed") else {**bar_look(2), "hatch": ""}
+        seconds, waited = cell["step seconds"], cell["worst wait seconds"]
+        labelled_bar(upgrade, row, seconds, f"{seconds:g} s", **look)
+        labelled_bar(wait, row, waited, f"{waited:g} s ({cell['failed inserts']} failed)", **look)
+    labels = [f"{backend}: {step['tool']}, {step['file']}" for backend, step, _ in upgrades]
+    row_axis(upgrade, list(range(len(upgrades))), labels)
+    wait.grid(axis="y", visible=False)
+    upgrade.set_xlim(0, max(cell["step seconds"] for *_, cell in upgrades) * 1.2)
     upgrade.set_xlabel("upgrade, seconds (tool start-up included)")
-    wait.set_xlim(0, max(u["worst wait seconds"] for u in upgrades) * 1.5)
+    wait.set_xlim(0, max(cell["worst wait seconds"] for *_, cell in upgrades) * 1.5)
     wait.set_xlabel("writer's worst wait for an insert, seconds")
+    title(figure, shows.format(posts=data["posts"]) + "; hatched: reviewed", measured(data))
+    return figure
+
+
+def admin_contrast_pages(data: dict[str, Any]) -> Figure:
+    """docs/admin-contrast.md: each admin's post list, a bar per side on each page."""
+    sides = list(data["pages"])
+    page_names = list(data["pages"][sides[0]])
+    figure = chart_figure(10, 1.4 + 0.75 * len(page_names))
+    axes = figure.subplots()
+    height = grouped_rows(axes, page_names, len(sides))
+    for number, side in enumerate(sides):
+        for row, page in enumerate(page_names):
+            y = row + number * height
+            found = data["pages"][side].get(page)
+            if found is None:  # as documented, Flask-Admin has no search and no filter
+                axes.text(0, y, f" {side}: none (no search, no filter)", va="center", fontsize=7)
+                continue
+            labelled_bar(
+                axes,
+                y,
+                found["ms"],
+                f"{found['ms']:g} ms ({found['queries']} queries, {found['rows']} rows)",
+                height,
+                label=side if row == 0 else None,
+                **bar_look(number),
+            )
+    longest = max(m["ms"] for pages in data["pages"].values() for m in pages.values())
+    axes.set_xlim(0, longest * 1.45)
+    axes.set_xlabel(f"milliseconds per render (median of {data['repeat']}; less is faster)")
+    axes.legend(loc="lower right")
     title(
         figure,
-        f"Adding an index to {data['posts']:,} posts under a writer (f); hatched: reviewed",
+        f"Each admin's post list at {data['posts']:,} posts on SQLite: Django's admin and "
+        "Flask-Admin",
+        measured(data) + " Django's admin shows 100 rows a page, Flask-Admin 20.",
+    )
+    return figure
+
+
+def admin_contrast_hostile(data: dict[str, Any]) -> Figure:
+    """docs/admin-contrast.md: per kind of hostile input, each admin's 5xx answers and saves."""
+    sides = list(data["sides"])
+    kinds = list(data["sides"][sides[0]]["sent"])
+    figure = chart_figure(10, 1.6 + 0.7 * len(kinds))
+    failures, saves = figure.subplots(1, 2, sharey=True)
+    height = grouped_rows(failures, kinds, len(sides))
+    for number, side in enumerate(sides):
+        counts = data["sides"][side]
+        for row, kind in enumerate(kinds):
+            y = row + number * height
+            label = side if row == 0 else None
+            failed, sent, saved = counts["5xx"][kind], counts["sent"][kind], counts["saved"][kind]
+            labelled_bar(
+                failures, y, failed, f"{failed} of {sent}", height, label=label, **bar_look(number)
+            )
+            labelled_bar(saves, y, saved, f"{saved}", height, **bar_look(number))
+    saves.grid(axis="y", visible=False)
+    most_failed = max(max(c["5xx"].values()) for c in data["sides"].values())
+    failures.set_xlim(0, max(most_failed, 1) * 1.6)
+    failures.set_xlabel("5xx answers (of the requests sent)")
+    most_saved = max(max(c["saved"].values()) for c in data["sides"].values())
+    saves.set_xlim(0, most_saved * 1.2)
+    saves.set_xlabel("forms saved with the value (answered with a redirect)")
+    figure.legend(*failures.get_legend_handles_labels(), loc="outside lower center", ncols=3)
+    totals = ", ".join(
+        f"{side} {sum(c['5xx'].values())} of {sum(c['sent'].values())}"
+        for side, c in data["sides"].items()
+    )
+    title(
+        figure,
+        "Hostile input through each admin's forms and lists on SQLite: 5xx answers and saves",
+        measured(data) + f" 5xx in all: {totals}.",
+    )
+    return figure
+
+
+def backups(data: dict[str, Any]) -> Figure:
+    """docs/production.md: each backend's backup and restore, and the size of its file."""
+    steps = ["backup", "restore"]
+    backends = list(data["backends"])
+    figure = chart_figure(10, 1.6 + 0.7 * len(backends))
+    axes = figure.subplots()
+    labels = [
+        f"{name}\n({figures['file MB']:g} MB file)" for name, figures in data["backends"].items()
+    ]
+    height = grouped_rows(axes, labels, len(steps))
+    for number, step in enumerate(steps):
+        for row, backend in enumerate(backends):
+            seconds = data["backends"][backend][f"{step} seconds"]
+            labelled_bar(
+                axes,
+                row + number * height,
+                seconds,
+                f"{step} {seconds:g} s",
+                height,
+                label=step if row == 0 else None,
+                **bar_look(number + 1),
+            )
+    longest = max(f[f"{step} seconds"] for f in data["backends"].values() for step in steps)
+    axes.set_xlim(0, longest * 1.25)
+    axes.set_xlabel("seconds (less is faster)")
+    axes.legend(loc="lower right")
+    title(
+        figure,
+        f"Backing up and restoring {data['posts']:,} posts with manage.py, per backend",
         measured(data),
     )
     return figure
@@ -562,13 +674,23 @@ CHARTS: dict[str, Callable[[dict[str, Any]], Figure]] = {
     "spreadsheets-import": spreadsheets_import,
     "spreadsheets-export": spreadsheets_export,
     "failover": failover,
+    "failover-one-round": failover,
     "failover-timeline": failover_timeline,
     "schema-changes-1m": schema_changes_1m,
     "seeding-sqlite": seeding_sqlite,
     "orm": orm,
     "load": load,
     "load-standby": load,
-    "schema-changes-f-100k": schema_changes_f_100k,
+    "schema-changes-f-100k": partial(
+        schema_change_upgrades, "Adding an index to {posts:,} posts under a writer (f)"
+    ),
+    "schema-changes-i-100k": partial(
+        schema_change_upgrades,
+        "Adding a column to {posts:,} posts behind a 30-second read, under a writer (i)",
+    ),
+    "admin-contrast-pages": admin_contrast_pages,
+    "admin-contrast-hostile": admin_contrast_hostile,
+    "backups": backups,
 }
 
 

@@ -13,6 +13,9 @@
                                                            # on PostgreSQL the linters' table)
     python scripts/schema_changes.py --posts 1000000 --results docs/data/schema-changes-1m.json
                                  # the writer's figures into this backend's cells (make plots)
+    python scripts/schema_changes.py --only f --results docs/data/schema-changes-f-100k.json
+    python scripts/schema_changes.py --only i --report-seconds 30 \
+        --results docs/data/schema-changes-i-100k.json   # the same, for f's and i's charts
 
 Prints one line per scenario, tool and migration file (as generated, then as reviewed): whether the
 upgrade and downgrade ran, and whether the chapter's users and posts survived each.

@@ -7,6 +7,7 @@ refused request must have written nothing. The counts are a block of docs/admin-
 `make admin-contrast` writes it."""
 
 import html
+import json
 import os
 import re
 from urllib.parse import parse_qs
@@ -19,7 +20,13 @@ from django.urls import reverse
 
 from accounts.models import User
 from blog.models import Post
-from contrast.admin_contrast import PAGE, with_hostile_block
+from contrast.admin_contrast import (
+    HOSTILE_RESULTS,
+    PAGE,
+    hostile_counts,
+    with_hostile_block,
+    write_hostile_results,
+)
 from contrast.flask_app_2024 import models as flask_models
 from contrast.flask_app_2024.admin import documented, hardened
 from tests.test_admin_contrast import PASSWORD, DjangoSide, FlaskSide, Page, token_in
@@ -228,9 +235,13 @@ def test_hostile_input_through_each_admin_is_counted_on_the_page(tallies):
     expected = with_hostile_block(page, tallies)
     if os.environ.get("ADMIN_CONTRAST_WRITE"):  # make admin-contrast
         PAGE.write_text(expected, encoding="utf-8")
+        write_hostile_results(tallies)
         page = expected
+    charted = json.loads(HOSTILE_RESULTS.read_text(encoding="utf-8"))["sides"]
 
     assert page == expected, "docs/admin-contrast.md disagrees with this run: make admin-contrast"
+    # The chart beside the table draws the same counts (tests/test_plots.py checks the drawing).
+    assert charted == hostile_counts(tallies), f"{HOSTILE_RESULTS} disagrees: make admin-contrast"
     # Django's admin answers every one of them without a 5xx; no side's refusal writes a row.
     django = tallies["Django admin"]
     assert sum(django.failed.values()) == 0, django.raised

@@ -12,7 +12,7 @@ from contrast.schema_changes.run import Applied, ScenarioRun, ToolRun
 from contrast.schema_changes.scenarios import SCENARIOS
 from contrast.schema_changes.writer import WriterReport
 from scripts import plots
-from scripts.failover_drill import Case, Event, Traffic, timeline
+from scripts.failover_drill import Case, Event, Traffic, timeline, write_summary
 
 DOCS = plots.ROOT / "docs"
 
@@ -79,6 +79,41 @@ def test_the_drill_counts_each_second_s_requests_by_when_they_were_sent():
     }
 
 
+def test_the_drill_s_summary_gives_each_case_s_median_and_worst_and_its_sums(tmp_path):
+    counts = {
+        "public reads": 100,
+        "public reads failed": 0,
+        "posts intended": 10,
+        "posts acknowledged": 10,
+        "posts lost": 0,
+        "posts duplicated": 0,
+        "answers refused": 7,
+        "5xx other than 503": 0,
+        "slowest answer seconds": 0.5,
+    }
+    cases = []
+    for refused, rejoined in ((2.0, 5.0), (4.0, 8.0)):
+        case = Case("switchover", writes_refused=refused, rejoined=rejoined, worker_seconds=3.0)
+        case.counts = counts
+        cases.append(case)
+    cases.append(Case("postmaster lost", writes_refused=6.0, counts=counts))
+    path = tmp_path / "failover.json"
+
+    write_summary(path, cases)
+
+    data = json.loads(path.read_text())
+    switchover, postmaster_lost = data["cases"]
+    assert switchover["writes refused seconds"] == {"median": 3.0, "worst": 4.0}
+    assert switchover["old leader streaming again seconds"] == {"median": 6.5, "worst": 8.0}
+    assert switchover["public reads"] == 200
+    assert switchover["answers refused"] == 14
+    assert switchover["slowest answer seconds"] == {"median": 0.5, "worst": 0.5}
+    assert postmaster_lost["old leader streaming again seconds"] is None
+    assert postmaster_lost["old leader streaming again from"] == "it stays the leader"
+    # The chart of docs/data/failover.json draws what the drill writes.
+    assert plots.failover(data).axes
+
+
 def test_a_schema_change_run_fills_its_own_backend_s_cells_and_keeps_the_others():
     index_under_a_writer = next(scenario for scenario in SCENARIOS if scenario.key == "f")
     applied = Applied(
@@ -109,6 +144,7 @@ def test_a_schema_change_run_fills_its_own_backend_s_cells_and_keeps_the_others(
         "step seconds": 3.3,
         "worst wait seconds": 1.47,
         "failed inserts": 0,
+        "posts written": 60,
     }
     assert downgrade["step"] == "downgrade"
     assert downgrade["PostgreSQL"]["outcome"] == "fails"

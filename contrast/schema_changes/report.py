@@ -184,6 +184,7 @@ def load_results(runs: list[ScenarioRun], results: dict[str, Any]) -> dict[str, 
                         "step seconds": round(seconds, 1),
                         "worst wait seconds": round(writer.worst_stall, 2),
                         "failed inserts": len(writer.failures),
+                        "posts written": writer.inserted,
                     }
     return results
 
