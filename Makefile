@@ -87,7 +87,8 @@ mysql-driver: $(STAMP)
 
 # Load on loopback (docs/load.md): `make serve` on fresh SQLite and PostgreSQL databases, and on a
 # private PostgreSQL primary with a streaming standby, 2,000 requests 8 at a time; load-quick is a
-# 200-request smoke run for CI.
+# 200-request smoke run for CI (its figures written to a scratch file, as `--results FILE` writes
+# docs/data/load.json for `make plots`).
 load: $(STAMP) services
 	$(PY) scripts/load.py
 load-quick: $(STAMP) services
