@@ -116,7 +116,7 @@ MIDDLEWARE = [
     # Before anything that may answer early, so that every answer carries the policy.
     "csp.middleware.CSPMiddleware",
     "microblog.hostile_input.RejectUnusableInputMiddleware",
-    # No request waits on PostgreSQL past DATABASE_TIMEOUT_SECONDS (replicas/deadline.py): it
+    # No request waits on PostgreSQL or MariaDB past DATABASE_TIMEOUT_SECONDS (replicas/deadline.py): it
     # wraps everything that may query, the session's save included; inside the CSP middleware,
     # whose nonce its 503 page needs.
     "replicas.deadline.DatabaseDeadlineMiddleware",

@@ -1,5 +1,5 @@
-"""No request waits on PostgreSQL longer than DATABASE_TIMEOUT_SECONDS (15 s): past it, the
-request's query is cancelled, and it answers the 503 page (read-only for now, try again) well
+"""No request waits on PostgreSQL or MariaDB longer than DATABASE_TIMEOUT_SECONDS (15 s): past it,
+the request's query is cancelled, and it answers the 503 page (read-only for now, try again) well
 before gunicorn's 30 s timeout would kill its worker and answer gunicorn's own 500 page.
 
 A query can wait for ever on a lock, and a commit on a primary waits for its synchronous
@@ -10,6 +10,11 @@ on the primary alone ("canceling wait for synchronous replication … already co
 locally") and the driver reports success. A post saved so might yet be lost at a failover: the
 answer is a 503 whatever the view said, and the editor's resend finds the post if it was kept
 (blog/admin.py: the add form's key) and makes it if it was not.
+
+On MariaDB a write waits for a row lock for `innodb_lock_wait_timeout` (50 s) and for a table's
+metadata lock (held by a migration, a dump, `LOCK TABLES`) for `lock_wait_timeout` (a year):
+both longer than gunicorn's timeout. mysqlclient has no cancel; `KILL QUERY` from a second
+connection is MariaDB's.
 """
 
 import logging
@@ -17,11 +22,13 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import suppress
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.signals import connection_created
 from django.http import HttpRequest, HttpResponse
 
 from microblog.error_pages import unavailable
@@ -36,11 +43,14 @@ CANCEL_TIMEOUT_SECONDS = 3
 
 
 class DatabaseDeadlineMiddleware:
-    """PostgreSQL only: SQLite's busy timeout (20 s) already bounds its one kind of wait."""
+    """PostgreSQL and MariaDB: SQLite's busy timeout (20 s) already bounds its one kind of wait."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        if settings.DATABASES[DEFAULT_DB_ALIAS]["ENGINE"] != "django.db.backends.postgresql":
+        vendor = connections[DEFAULT_DB_ALIAS].vendor
+        if vendor not in ("postgresql", "mysql"):
             raise MiddlewareNotUsed
+        if vendor == "mysql":
+            connection_created.connect(remember_server_thread_id, dispatch_uid=__name__)
         self.get_response = get_response
         # When a request of this process last went past the deadline while all before it had
         # not (time.monotonic()); None while requests get their answers in time.
@@ -100,6 +110,26 @@ class Watch:
             if driver is not None:
                 # Nothing to cancel, or a server that does not answer: nothing to do.
                 with suppress(Exception):
-                    driver.cancel_safe(timeout=CANCEL_TIMEOUT_SECONDS)
+                    self.cancel(driver)
             if self.done.wait(CANCEL_AGAIN_SECONDS):
                 return
+
+    def cancel(self, driver: Any) -> None:
+        if self.connection.vendor == "postgresql":
+            driver.cancel_safe(timeout=CANCEL_TIMEOUT_SECONDS)
+            return
+        params = self.connection.get_connection_params()
+        params["connect_timeout"] = CANCEL_TIMEOUT_SECONDS
+        killer = self.connection.Database.connect(**params)  # type: ignore[attr-defined]
+        try:
+            killer.cursor().execute("KILL QUERY %s", (self.connection.server_thread_id,))  # type: ignore[attr-defined]
+        finally:
+            killer.close()
+
+
+def remember_server_thread_id(
+    sender: object, connection: BaseDatabaseWrapper, **kwargs: Any
+) -> None:
+    """`KILL QUERY` names a connection by the server's id for it, which mysqlclient tells only the
+    thread using the connection: asked from the watching thread mid-query, it refuses."""
+    connection.server_thread_id = connection.connection.thread_id()  # type: ignore[attr-defined]

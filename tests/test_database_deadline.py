@@ -1,13 +1,16 @@
-"""No request waits on PostgreSQL past DATABASE_TIMEOUT_SECONDS (replicas/deadline.py): against
-a private primary whose synchronous standby has left, and a lock held elsewhere, a post answers
-the 503 page in time instead of hanging until gunicorn kills its worker; sent again once the
-standby is back, the same form finds the post the primary kept and adds no second one."""
+"""No request waits on PostgreSQL or MariaDB past DATABASE_TIMEOUT_SECONDS (replicas/deadline.py):
+against a private primary whose synchronous standby has left, and a lock held elsewhere, a post
+answers the 503 page in time instead of hanging until gunicorn kills its worker; sent again once
+the standby is back, the same form finds the post the primary kept and adds no second one. On
+MariaDB, behind a row lock and behind a table's lock, likewise."""
 
+import os
 import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import suppress
 from types import SimpleNamespace
+from typing import Any
 
 import psycopg
 import pytest
@@ -15,6 +18,7 @@ import pytest
 from tests.app_server import CSRF_TOKEN, AppServer, Browser
 from tests.child_process import run_python
 from tests.private_postgres import require_binaries, start_primary_and_standby, wait_until
+from tests.servers import MARIADB, needs_mysqlclient, require
 from tests.test_idempotent_posting import form_key
 from tests.test_read_only_mode import add_post_form
 from tests.test_read_replicas import ADMIN, PASSWORD, SET_UP
@@ -123,3 +127,75 @@ def test_a_post_waiting_for_a_lock_is_a_503_and_writes_nothing(pair: SimpleNames
     # Sent again with the lock gone: saved, once.
     assert editor.request("POST", ADD, form)[0] == 302
     assert posts(pair, "behind a lock") == 1
+
+
+@pytest.fixture(scope="module")
+def mariadb() -> Iterator[SimpleNamespace]:
+    """The app under gunicorn on a MariaDB database of its own, migrated, with a superuser."""
+    require(MARIADB)
+    MySQLdb = pytest.importorskip("MySQLdb", reason="SKIPPED, NOT TESTED: make mysql-driver")
+    name = f"deadline_{os.getpid()}"
+    admin = MySQLdb.connect(host=MARIADB["host"], port=MARIADB["port"], user=MARIADB["user"])
+    admin.autocommit(True)
+    admin.cursor().execute(f"CREATE DATABASE {name}")
+    url = f"mysql://{MARIADB['user']}@{MARIADB['host']}:{MARIADB['port']}/{name}"
+    server = None
+    try:
+        result = run_python("manage.py", "shell", "-v0", "-c", SET_UP, env={"DATABASE_URL": url})
+        assert result.returncode == 0, result.stderr
+
+        def connect() -> Any:
+            connection = MySQLdb.connect(
+                host=MARIADB["host"], port=MARIADB["port"], user=MARIADB["user"], database=name
+            )
+            connection.autocommit(True)
+            return connection
+
+        cursor = connect().cursor()
+        cursor.execute("SELECT id FROM accounts_user")
+        (admin_id,) = cursor.fetchone()
+        server = AppServer({"DATABASE_URL": url, "DATABASE_TIMEOUT_SECONDS": str(TIMEOUT)})
+        yield SimpleNamespace(server=server, admin_id=admin_id, connect=connect)
+    finally:
+        if server is not None:
+            server.stop()
+        admin.cursor().execute(f"DROP DATABASE {name}")
+        admin.close()
+
+
+# What keeps a post waiting on MariaDB: a row lock for innodb_lock_wait_timeout (50 s), the
+# table's metadata lock for lock_wait_timeout (a year). Both beyond gunicorn's 30 s.
+HOLDERS = {
+    "a row lock on the author": "SELECT id FROM accounts_user WHERE id = {admin_id} FOR UPDATE",
+    "the posts table's lock": "LOCK TABLES blog_post WRITE",
+}
+
+
+@needs_mysqlclient
+@pytest.mark.parametrize("holder_statement", HOLDERS.values(), ids=HOLDERS.keys())
+def test_on_mariadb_a_post_waiting_for_a_lock_is_a_503_and_writes_nothing(
+    mariadb: SimpleNamespace, holder_statement: str
+) -> None:
+    editor = Browser(mariadb.server)
+    editor.log_in(ADMIN, PASSWORD)
+    body = f"behind {holder_statement[:20]}"
+    form = add_form(mariadb, editor, body)
+    counter = mariadb.connect().cursor()
+
+    holder = mariadb.connect()
+    try:
+        holder.autocommit(False)
+        holder.cursor().execute(holder_statement.format(admin_id=mariadb.admin_id))
+        status, seconds = timed_post(editor, form)
+    finally:
+        holder.close()  # its lock goes with it
+
+    assert status == 503, mariadb.server.output()[-4000:]
+    assert TIMEOUT <= seconds < TIMEOUT + 5
+    counter.execute("SELECT count(*) FROM blog_post WHERE body = %s", (body,))
+    assert counter.fetchone() == (0,)
+    # Sent again with the lock gone: saved, once.
+    assert editor.request("POST", ADD, form)[0] == 302
+    counter.execute("SELECT count(*) FROM blog_post WHERE body = %s", (body,))
+    assert counter.fetchone() == (1,)
+    assert "WORKER TIMEOUT" not in mariadb.server.output()
