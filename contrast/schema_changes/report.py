@@ -238,6 +238,11 @@ def blocks(run: ScenarioRun) -> dict[str, str]:
             if applied.postgresql_sql is not None:
                 found[f"{prefix} {release} postgresql sql"] = applied.postgresql_sql
         if tool.generated is None:
+            if not tool.releases:  # the tool found nothing to migrate: what it said
+                said = tool.generate.stderr.splitlines()
+                found[f"{prefix} nothing"] = "\n".join(
+                    [f"$ {tool.command}", *(line for line in said if "plugins]" not in line)]
+                )
             continue
         found[f"{prefix} generated"] = tool.generated.file
         found[f"{prefix} sql"] = tool.generated.sql

@@ -164,7 +164,11 @@ class Workshop:
                 scenario.name, scenario.message, empty=side.empty, answers=side.answers
             )
         assert generate.ok, generate.stderr or generate.stdout
-        (path,) = copy.migration_files() - before
+        made = copy.migration_files() - before
+        if not made:
+            # Nothing in the database to change (scenario c0 on Alembic): no file to apply.
+            return ToolRun(tool, command, generate, noinput, None)
+        (path,) = made
         run = ToolRun(tool, command, generate, noinput, self._apply(scenario, copy, path))
         run.conflict = conflict
         if side.review_elsewhere:

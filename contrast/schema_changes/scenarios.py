@@ -95,6 +95,27 @@ def _rename_table_upgraded(connection: sa.Connection) -> Facts:
     return bodies(connection, table="entry")
 
 
+RENAME_IN_CODE_ONLY = Scenario(
+    key="c0",
+    title="rename in code only: post.text, still the column body",
+    name="rename_body_to_text_in_code",
+    message="rename body to text in code",
+    django=Side(
+        models=[(DJANGO_BODY, '    text = models.CharField(max_length=140, db_column="body")\n')],
+        answers="y\n",
+    ),
+    flask=Side(
+        models=[
+            (FLASK_BODY, '    text: so.Mapped[str] = so.mapped_column("body", sa.String(140))\n'),
+            ("{self.body}", "{self.text}"),
+        ],
+    ),
+    check_upgraded=bodies,
+    check_downgraded=bodies,
+    under_load=True,
+)
+
+
 RENAME_COLUMN = Scenario(
     key="c1",
     title="rename a column: post.body to post.text",
@@ -680,7 +701,24 @@ def _widened(connection: sa.Connection) -> Facts:
 def _narrowed(connection: sa.Connection) -> Facts:
     kept = bodies(connection)
     body = _long_post(connection)
-    return Facts(kept.kept, f"{kept.detail}, the 200-character post now {len(body)} characters")
+    return Facts(
+        kept.kept,
+        f"{kept.detail}, a longer post refused: {_refuses_141_characters(connection)},"
+        f" the 200-character post now {len(body)} characters",
+    )
+
+
+def _refuses_141_characters(connection: sa.Connection) -> bool:
+    """Whether the table now refuses a post of 141 characters (the attempt is rolled back)."""
+    post = sa.table("post", *(sa.column(c) for c in ("body", "timestamp", "user_id")))
+    attempt = connection.begin_nested()
+    try:
+        connection.execute(sa.insert(post).values(body="y" * 141, timestamp=TIMESTAMP, user_id=1))
+    except sa.exc.DBAPIError:
+        return True
+    finally:
+        attempt.rollback()
+    return False
 
 
 def _shorten_long_posts(connection: sa.Connection) -> None:
@@ -702,6 +740,103 @@ WIDENING_REVIEWED = (
 
 # The start of the reviewed downgrades' refusal, the same words from both tools.
 TOO_LONG = "cannot go back to 140 characters: {count} post(s) longer (ids {ids});"
+
+# d kept live (PostgreSQL, MariaDB): back to 140 characters without rewriting or copying the table,
+# which writes wait for. The same words in both tools' files.
+AT_MOST_140_SOURCE = """\
+# Back to 140 characters, the column stays varchar(280) and a constraint refuses longer posts:
+# narrowing the type rewrites the table (PostgreSQL) or copies it (MariaDB), and writes wait
+# meanwhile. PostgreSQL adds the constraint NOT VALID, which writes wait for only an instant,
+# then checks the rows already there while they go on (VALIDATE, in a transaction of its own).
+# MariaDB copies the table to add a CHECK too, so triggers refuse the longer posts instead;
+# the rows already there were counted just before.
+AT_MOST_140 = {
+    "postgresql": [
+        "ALTER TABLE post ADD CONSTRAINT post_body_max_140 CHECK (char_length(body) <= 140) NOT VALID",
+        "ALTER TABLE post VALIDATE CONSTRAINT post_body_max_140",
+    ],
+    "mysql": [
+        f"CREATE TRIGGER post_body_max_140_on_{event.lower()} BEFORE {event} ON post FOR EACH ROW"
+        " IF char_length(NEW.body) > 140 THEN"
+        " SIGNAL SQLSTATE '23000' SET MESSAGE_TEXT = 'post_body_max_140: over 140 characters';"
+        " END IF"
+        for event in ("INSERT", "UPDATE")
+    ],
+}
+# squawk-ignore ban-drop-constraint: the constraint dropped is the limit of 140 this lifts
+UP_TO_280 = {
+    "postgresql": [
+        "ALTER TABLE post DROP CONSTRAINT IF EXISTS post_body_max_140",
+        "ALTER TABLE post ALTER COLUMN body TYPE varchar(280)",
+    ],
+    "mysql": [
+        "DROP TRIGGER IF EXISTS post_body_max_140_on_insert",
+        "DROP TRIGGER IF EXISTS post_body_max_140_on_update",
+        "ALTER TABLE post MODIFY body varchar(280) NOT NULL",
+    ],
+}
+"""
+
+D_DJANGO_LIVE: list[Edit] = [
+    (
+        '            "save their text, shorten or delete them, then downgrade again"\n        )\n',
+        '            "save their text, shorten or delete them, then downgrade again"\n        )\n'
+        "\n\n" + AT_MOST_140_SOURCE + "\n\n"
+        "def up_to_280(apps, schema_editor):\n"
+        "    for statement in UP_TO_280[schema_editor.connection.vendor]:\n"
+        "        schema_editor.execute(statement)\n"
+        "\n\n"
+        "def at_most_140(apps, schema_editor):\n"
+        "    for statement in AT_MOST_140[schema_editor.connection.vendor]:\n"
+        "        schema_editor.execute(statement)\n",
+    ),
+    (
+        "class Migration(migrations.Migration):\n",
+        "class Migration(migrations.Migration):\n"
+        "    # Each statement in a transaction of its own: VALIDATE after the constraint is in place.\n"
+        "    atomic = False\n",
+    ),
+    (
+        "        migrations.AlterField(\n"
+        "            model_name='post',\n"
+        "            name='body',\n"
+        "            field=models.CharField(max_length=280),\n"
+        "        ),\n",
+        "        migrations.SeparateDatabaseAndState(\n"
+        "            state_operations=[\n"
+        "                migrations.AlterField(\n"
+        "                    model_name='post', name='body', field=models.CharField(max_length=280)\n"
+        "                ),\n"
+        "            ],\n"
+        "            database_operations=[migrations.RunPython(up_to_280, at_most_140)],\n"
+        "        ),\n",
+    ),
+]
+
+D_FLASK_LIVE: list[Edit] = [
+    ("import sqlalchemy as sa\n", "import sqlalchemy as sa\n\n" + AT_MOST_140_SOURCE),
+    (
+        re.compile(
+            r"    with op\.batch_alter_table\('post', schema=None\) as batch_op:\n"
+            r"        batch_op\.alter_column\('body',\n"
+            r"               existing_type=\w+\.\w+\(length=140\),\n.*?existing_nullable=False\)\n",
+            re.S,
+        ),
+        "    for statement in UP_TO_280[op.get_context().dialect.name]:\n"
+        "        op.execute(statement)\n",
+    ),
+    (
+        re.compile(
+            r"    with op\.batch_alter_table\('post', schema=None\) as batch_op:\n"
+            r"        batch_op\.alter_column\('body',\n"
+            r"               existing_type=\w+\.\w+\(length=280\),\n.*?existing_nullable=False\)\n",
+            re.S,
+        ),
+        "    with op.get_context().autocommit_block():\n"
+        "        for statement in AT_MOST_140[op.get_context().dialect.name]:\n"
+        "            op.execute(statement)\n",
+    ),
+]
 
 WIDEN_COLUMN = Scenario(
     key="d",
@@ -744,6 +879,7 @@ WIDEN_COLUMN = Scenario(
                 "        migrations.RunPython(migrations.RunPython.noop, refuse_posts_over_140),\n",
             ),
         ],
+        live=D_DJANGO_LIVE,
     ),
     flask=Side(
         models=[(FLASK_BODY, FLASK_BODY.replace("140", "280"))],
@@ -767,6 +903,7 @@ WIDEN_COLUMN = Scenario(
                 "\n",
             ),
         ],
+        live=D_FLASK_LIVE,
     ),
     check_upgraded=_widened,
     check_downgraded=_narrowed,
@@ -1168,6 +1305,7 @@ BEHIND_A_REPORT = Scenario(
 
 # In the order of the guide: the changes that lose data or fail on rows first.
 SCENARIOS = [
+    RENAME_IN_CODE_ONLY,
     RENAME_COLUMN,
     RENAME_IN_TWO_RELEASES,
     RENAME_TABLE,
