@@ -57,7 +57,8 @@ class ToolRun:
     command: str
     generate: Outcome
     noinput: Outcome | None
-    generated: Applied | None  # None: written by hand from the start (scenario c3's releases)
+    # None: nothing to migrate (c0 on Alembic), or files written by hand from the start (c3)
+    generated: Applied | None
     reviewed: Applied | None = None
     live: Applied | None = None  # reviewed to keep the old code working (Side.live)
     # Side.review_elsewhere as applied: each file's text before and after the review.
@@ -256,8 +257,8 @@ class Workshop:
         run.releases = {"release N": n, "release N+1": n1}
         return run
 
+    @staticmethod
     def _with_writers(
-        self,
         url: str,
         command: Callable[[], Outcome],
         during: tuple[str, str],
