@@ -340,7 +340,7 @@ def schema_changes_1m(data: dict[str, Any]) -> Figure:
         for backend in backends
         if step.get(backend)
     ]
-    figure = chart_figure(10, 8.5)
+    figure = chart_figure(10, 0.39 * len(rows))  # 8.5 in for the 22 rows it had first
     panels = figure.subplots(1, 3, sharey=True)
     for axes, backend in zip(panels, backends, strict=True):
         for step in data["steps"]:

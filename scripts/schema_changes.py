@@ -7,7 +7,7 @@
                                                            # dropped at the end
     python scripts/schema_changes.py --keep-databases      # ... unless asked to keep them
     python scripts/schema_changes.py --only c1 b           # some scenarios
-    python scripts/schema_changes.py --posts 1000000       # c1 c2 g d f on a million posts
+    python scripts/schema_changes.py --posts 1000000       # c0 c1 c3 c2 g d f i on a million posts
     python scripts/schema_changes.py --update-doc          # rewrite the guide's generated blocks
                                                            # (on SQLite the files and their SQL,
                                                            # on PostgreSQL the linters' table)
@@ -47,12 +47,12 @@ GUIDE = Path(__file__).resolve().parent.parent / "docs" / "schema-changes.md"
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default="", help="a PostgreSQL or MariaDB server")
-    parser.add_argument("--only", nargs="*", help="scenario keys (c1 c2 b g d e a h f i)")
+    parser.add_argument("--only", nargs="*", help="scenario keys (c0 c1 c3 c2 b g d e a h f i)")
     parser.add_argument(
         "--posts",
         type=int,
         default=100_000,
-        help="posts table size for the scenarios under a writer (c1 c2 g d f i)",
+        help="posts table size for the scenarios under a writer (c0 c1 c3 c2 g d f i)",
     )
     parser.add_argument(
         "--report-seconds",

@@ -144,8 +144,9 @@ class Copy(ABC):
         """The name the tool's commands take for the migration in `path`."""
 
     @abstractmethod
-    def sql(self, revision: str) -> Outcome:
-        """The SQL the migration runs (`sqlmigrate`, `flask db upgrade --sql`)."""
+    def sql(self, revision: str, since: str | None = None) -> Outcome:
+        """The SQL the migration runs (`sqlmigrate`, `flask db upgrade --sql` from the revision
+        `since`, the chapter's when not given)."""
 
     @abstractmethod
     def upgrade(self, target: str = "") -> Outcome:
@@ -208,7 +209,7 @@ class DjangoCopy(Copy):
     def revision_of(self, path: Path) -> str:
         return path.stem
 
-    def sql(self, revision: str) -> Outcome:
+    def sql(self, revision: str, since: str | None = None) -> Outcome:
         return self.manage("sqlmigrate", "blog", revision)
 
     def lint(self, revision: str) -> Outcome:
@@ -265,13 +266,14 @@ class FlaskCopy(Copy):
     def revision_of(self, path: Path) -> str:
         return path.stem.split("_")[0]
 
-    def sql(self, revision: str) -> Outcome:
-        """The SQL from the chapter's last revision to this one (`flask db upgrade --sql`)."""
-        return self.offline_sql(revision, self.database_url)
+    def sql(self, revision: str, since: str | None = None) -> Outcome:
+        """The SQL from `since` (the chapter's last revision) to this one (`flask db upgrade
+        --sql`)."""
+        return self.offline_sql(revision, self.database_url, since)
 
-    def offline_sql(self, revision: str, database_url: str) -> Outcome:
+    def offline_sql(self, revision: str, database_url: str, since: str | None = None) -> Outcome:
         """The same for the database `database_url` names, which offline mode never connects to."""
-        args = ["db", "upgrade", f"{CHAPTER_REVISION}:{revision}", "--sql"]
+        args = ["db", "upgrade", f"{since or CHAPTER_REVISION}:{revision}", "--sql"]
         return self.run("-m", "flask", "--app", f"contrast.{self.twin}", *args, url=database_url)
 
     def upgrade(self, target: str = "head") -> Outcome:

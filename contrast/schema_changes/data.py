@@ -1,6 +1,7 @@
 """The chapter's users and posts, put into a scratch database and read back by SQL, the same way
 for both tools (their tables have the same names)."""
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -101,3 +102,35 @@ def columns(connection: sa.Connection, table: str) -> set[str]:
 
 def tables(connection: sa.Connection) -> set[str]:
     return set(sa.inspect(connection).get_table_names())
+
+
+def texts_as_written(connection: sa.Connection, written: list[str]) -> Facts:
+    """Scenario c3: every post the writers inserted holds the text its writer wrote, in body and
+    in text (whichever of the two the table has now, and whichever one the writer wrote); the
+    chapter's posts too; and where the table has both, they are equal in every row (the copy of
+    the rows written before the triggers, and the triggers since)."""
+    names = sorted(columns(connection, "post") & {"body", "text"})
+    post = sa.table("post", sa.column("id"), *(sa.column(name) for name in names))
+    said, kept = [], True
+    for name in names:
+        column = post.c[name]
+        found = connection.execute(
+            sa.select(column).where(column.like("written during%"))
+        ).scalars()
+        as_written = Counter(found) == Counter(written)
+        empty = connection.execute(
+            sa.select(sa.func.count()).select_from(post).where(column == "")
+        ).scalar_one()
+        chapter = bodies(connection, column=name)
+        kept = kept and as_written and not empty and chapter.kept
+        said.append(
+            f"{name}: the {len(written)} writers' posts as written: {as_written},"
+            f" empty: {empty}, {chapter.detail}"
+        )
+    if len(names) == 2:
+        differ = connection.execute(
+            sa.select(sa.func.count()).select_from(post).where(post.c.body != post.c.text)
+        ).scalar_one()
+        kept = kept and not differ
+        said.append(f"rows where body and text differ: {differ}")
+    return Facts(kept, "; ".join(said))

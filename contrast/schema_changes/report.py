@@ -52,11 +52,12 @@ def table(runs: list[ScenarioRun]) -> str:
 
 
 def files(tool: ToolRun) -> tuple[tuple[str, Applied | None], ...]:
-    """Each file the tool's run applied, by what was done to it."""
+    """Each file the tool's run applied, by what was done to it (or by release, scenario c3)."""
     return (
         ("generated", tool.generated),
         ("reviewed", tool.reviewed),
         ("reviewed, kept live", tool.live),
+        *tool.releases.items(),
     )
 
 
@@ -166,6 +167,14 @@ def load_results(runs: list[ScenarioRun], results: dict[str, Any]) -> dict[str, 
                     if outcome is None or writer is None:
                         continue
                     key = (run.scenario.key, TOOL_NAMES[tool.tool], label, name)
+                    if label in tool.releases:
+                        # A release's file is a reviewed one; its steps are the release's.
+                        key = (
+                            run.scenario.key,
+                            TOOL_NAMES[tool.tool],
+                            "reviewed",
+                            f"{label} {name}",
+                        )
                     if key not in steps:
                         scenario, tool_name, file, step = key
                         steps[key] = {
@@ -225,6 +234,17 @@ def blocks(run: ScenarioRun) -> dict[str, str]:
     found = {}
     for tool in run.tools.values():
         prefix = f"{run.scenario.key} {tool.tool}"
+        for release, applied in tool.releases.items():
+            found[f"{prefix} {release}"] = applied.file
+            if applied.postgresql_sql is not None:
+                found[f"{prefix} {release} postgresql sql"] = applied.postgresql_sql
+        if tool.generated is None:
+            if not tool.releases:  # the tool found nothing to migrate: what it said
+                said = tool.generate.stderr.splitlines()
+                found[f"{prefix} nothing"] = "\n".join(
+                    [f"$ {tool.command}", *(line for line in said if "plugins]" not in line)]
+                )
+            continue
         found[f"{prefix} generated"] = tool.generated.file
         found[f"{prefix} sql"] = tool.generated.sql
         if tool.generated.postgresql_sql is not None:

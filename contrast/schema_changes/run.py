@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from contrast.schema_changes.copies import Copy, DjangoCopy, FlaskCopy, Outcome, replace_each
-from contrast.schema_changes.data import Facts, seed, seed_posts
+from contrast.schema_changes.data import Facts, seed, seed_posts, texts_as_written
 from contrast.schema_changes.databases import Backend, connected
 from contrast.schema_changes.linters import lintmigrations_findings, squawk
 from contrast.schema_changes.scenarios import Scenario, Side
-from contrast.schema_changes.writer import Report, Writer, WriterReport
+from contrast.schema_changes.writer import Report, Writer, WriterReport, stop_together
 
 TOOLS = ("django", "flask")
 
@@ -57,12 +57,15 @@ class ToolRun:
     command: str
     generate: Outcome
     noinput: Outcome | None
-    generated: Applied
+    # None: nothing to migrate (c0 on Alembic), or files written by hand from the start (c3)
+    generated: Applied | None
     reviewed: Applied | None = None
     live: Applied | None = None  # reviewed to keep the old code working (Side.live)
     # Side.review_elsewhere as applied: each file's text before and after the review.
     elsewhere: dict[str, tuple[str, str]] = field(default_factory=dict)
     conflict: Outcome | None = None  # parallel branches: the upgrade before the merge
+    # A change in two releases (scenario c3): each release's file, by name.
+    releases: dict[str, Applied] = field(default_factory=dict)
 
 
 @dataclass
@@ -147,6 +150,8 @@ class Workshop:
         copy = self._fresh_copy(scenario, tool)
         side: Side = getattr(scenario, tool)
         self._chapter_database(copy, scenario)
+        if side.contract:
+            return self._two_releases(scenario, copy, side)
         conflict = self._branches(scenario, copy) if scenario.branches else None
         copy.change_models(side.models)
         noinput = None
@@ -160,7 +165,11 @@ class Workshop:
                 scenario.name, scenario.message, empty=side.empty, answers=side.answers
             )
         assert generate.ok, generate.stderr or generate.stdout
-        (path,) = copy.migration_files() - before
+        made = copy.migration_files() - before
+        if not made:
+            # Nothing in the database to change (scenario c0 on Alembic): no file to apply.
+            return ToolRun(tool, command, generate, noinput, None)
+        (path,) = made
         run = ToolRun(tool, command, generate, noinput, self._apply(scenario, copy, path))
         run.conflict = conflict
         if side.review_elsewhere:
@@ -181,6 +190,92 @@ class Workshop:
             path.write_text(replace_each(path.read_text(), side.live))
             run.live = self._apply(scenario, copy, path, reviewed=True)
         return run
+
+    def _two_releases(self, scenario: Scenario, copy: Copy, side: Side) -> ToolRun:
+        """Release N's migration and release N+1's, each written on an empty one, run one after the
+        other while the code of each release writes: the old code (into body) through release N's
+        upgrade, the new code (into text) from its end, alone through release N+1's; then back
+        down the same way. After each step, every post holds what its writer wrote."""
+        copy.change_models(side.models)
+        paths, command, generate = [], "", None
+        for name, message, edits in (
+            (scenario.name, scenario.message, side.review),
+            (scenario.contract_name, scenario.contract_message, side.contract),
+        ):
+            before = copy.migration_files()
+            command, generate = copy.make_migration(name, message, empty=True)
+            assert generate.ok, generate.stderr or generate.stdout
+            (path,) = copy.migration_files() - before
+            path.write_text(replace_each(path.read_text(), edits))
+            paths.append(path)
+        assert generate is not None
+        expand, contract = paths
+        release_n = copy.revision_of(expand)
+        url = self._url(copy.tool, django_form=False)
+        old, new = ("body", "old code"), ("text", "new code")
+        written: list[str] = []
+
+        def step(
+            command: Callable[[], Outcome], during: tuple[str, str], after: tuple[str, str] | None
+        ) -> tuple[Outcome, float, WriterReport, Facts | None]:
+            outcome, seconds, writer = self._with_writers(url, command, during, after)
+            written.extend(writer.written)
+            if not outcome.ok:
+                return outcome, seconds, writer, None
+            with connected(url) as connection:
+                return outcome, seconds, writer, texts_as_written(connection, written)
+
+        applied = {}
+        for path, since in ((expand, None), (contract, release_n)):
+            not_run = Outcome(False, "", "not run: release N's upgrade failed")
+            applied[path] = Applied(path.read_text(), "", not_run)
+            if self.backend.vendor == "postgresql":
+                # Its SQL for the linters (the guide shows the files, not their SQL).
+                sql = copy.sql(copy.revision_of(path), since)
+                applied[path].sql = sql.stdout if sql.ok else sql.error
+                found = self._lint(copy, path, sql.stdout)
+                applied[path].lintmigrations, applied[path].squawk = found
+        n, n1 = applied[expand], applied[contract]
+        # Release N while the old code writes; its code deployed at the end.
+        n.upgrade, n.upgrade_seconds, n.writer, n.after_upgrade = step(
+            lambda: copy.upgrade(release_n), old, new
+        )
+        if n.upgrade.ok:
+            # Release N+1 once no old code runs, then back to N (the old code may return).
+            n1.upgrade, n1.upgrade_seconds, n1.writer, n1.after_upgrade = step(
+                copy.upgrade, new, None
+            )
+            if n1.upgrade.ok:
+                n1.downgrade, n1.downgrade_seconds, n1.downgrade_writer, n1.after_downgrade = step(
+                    lambda: copy.downgrade(release_n), new, old
+                )
+            # Back to the chapter once only the old code runs.
+            n.downgrade, n.downgrade_seconds, n.downgrade_writer, n.after_downgrade = step(
+                lambda: copy.downgrade(copy.chapter), old, None
+            )
+        run = ToolRun(copy.tool, command, generate, None, None)
+        run.releases = {"release N": n, "release N+1": n1}
+        return run
+
+    @staticmethod
+    def _with_writers(
+        url: str,
+        command: Callable[[], Outcome],
+        during: tuple[str, str],
+        after: tuple[str, str] | None,
+    ) -> tuple[Outcome, float, WriterReport]:
+        """Run `command` while a writer (column, label) inserts, and a second one from its end
+        (the code deployed then) for the moment the first goes on; what both went through."""
+        first = Writer(url, *during)
+        first.start()
+        started = time.monotonic()
+        outcome = command()
+        seconds = time.monotonic() - started
+        writers = [first]
+        if after:
+            writers.append(Writer(url, *after))
+            writers[-1].start()
+        return outcome, seconds, stop_together(writers)
 
     def _branches(self, scenario: Scenario, copy: Copy) -> Outcome:
         """Two developers' migrations, each made from the chapter's models alone (the first is

@@ -40,6 +40,8 @@ class Side:
     # A review made outside the migration file, in how migrations run (scenario i): edits to
     # other files of the copy, by path inside it (a file not there yet starts empty).
     review_elsewhere: dict[str, list[Edit]] = field(default_factory=dict)
+    # Release N+1's migration, written on an empty one (Scenario.contract_name).
+    contract: list[Edit] = field(default_factory=list)
 
 
 @dataclass
@@ -72,6 +74,10 @@ class Scenario:
     # A long read of the posts table (a report) holding it while the upgrade starts; on
     # PostgreSQL and MariaDB, whose locks queue writes behind a waiting migration.
     behind_a_report: bool = False
+    # A second release's migration, made after the first (scenario c3's contract step): its name
+    # and message; each Side's `contract` edits its empty file.
+    contract_name: str = ""
+    contract_message: str = ""
 
 
 # The chapter's models, as the two copies spell them.
@@ -87,6 +93,27 @@ def _rename_table_upgraded(connection: sa.Connection) -> Facts:
     if "entry" not in tables(connection):
         return Facts(False, "no table entry")
     return bodies(connection, table="entry")
+
+
+RENAME_IN_CODE_ONLY = Scenario(
+    key="c0",
+    title="rename in code only: post.text, still the column body",
+    name="rename_body_to_text_in_code",
+    message="rename body to text in code",
+    django=Side(
+        models=[(DJANGO_BODY, '    text = models.CharField(max_length=140, db_column="body")\n')],
+        answers="y\n",
+    ),
+    flask=Side(
+        models=[
+            (FLASK_BODY, '    text: so.Mapped[str] = so.mapped_column("body", sa.String(140))\n'),
+            ("{self.body}", "{self.text}"),
+        ],
+    ),
+    check_upgraded=bodies,
+    check_downgraded=bodies,
+    under_load=True,
+)
 
 
 RENAME_COLUMN = Scenario(
@@ -269,6 +296,300 @@ RENAME_TABLE = Scenario(
 )
 
 
+# Scenario c3: the rename in two releases (expand, then contract). Release N's files hold the SQL
+# that keeps body and text equal, and the copy; release N+1's take them from release N's file.
+KEEP_EQUAL_SOURCE = '''\
+# Release N of renaming post.body to post.text: both columns, kept equal by the database whichever
+# one a writer sets. The old code still running writes body, the new code text; an insert leaves
+# the other column at its default '', and the trigger copies the one written into it.
+KEEP_EQUAL = {
+    "postgresql": [
+        """CREATE FUNCTION post_keep_body_and_text_equal() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        IF NEW.text = '' THEN NEW.text := NEW.body; ELSE NEW.body := NEW.text; END IF;
+    ELSIF NEW.body IS DISTINCT FROM OLD.body THEN NEW.text := NEW.body;
+    ELSE NEW.body := NEW.text;
+    END IF;
+    RETURN NEW;
+END $$""",
+        "CREATE TRIGGER post_keep_body_and_text_equal BEFORE INSERT OR UPDATE ON post"
+        " FOR EACH ROW EXECUTE FUNCTION post_keep_body_and_text_equal()",
+    ],
+    # BINARY: the columns' collation ignores case, and a change of case is a change.
+    "mysql": [
+        "CREATE TRIGGER post_text_on_insert BEFORE INSERT ON post FOR EACH ROW"
+        " IF NEW.text = '' THEN SET NEW.text = NEW.body; ELSE SET NEW.body = NEW.text; END IF",
+        "CREATE TRIGGER post_text_on_update BEFORE UPDATE ON post FOR EACH ROW"
+        " IF NOT BINARY NEW.body <=> BINARY OLD.body THEN SET NEW.text = NEW.body;"
+        " ELSE SET NEW.body = NEW.text; END IF",
+    ],
+    # SQLite's triggers cannot change the row being written: they update it just after.
+    "sqlite": [
+        "CREATE TRIGGER post_text_on_insert AFTER INSERT ON post FOR EACH ROW BEGIN"
+        " UPDATE post SET text = NEW.body WHERE id = NEW.id AND NEW.text = '';"
+        " UPDATE post SET body = NEW.text WHERE id = NEW.id AND NEW.text <> ''; END",
+        "CREATE TRIGGER post_body_on_update AFTER UPDATE OF body ON post FOR EACH ROW"
+        " WHEN NEW.body IS NOT OLD.body BEGIN UPDATE post SET text = NEW.body WHERE id = NEW.id; END",
+        "CREATE TRIGGER post_text_on_update AFTER UPDATE OF text ON post FOR EACH ROW"
+        " WHEN NEW.text IS NOT OLD.text AND NEW.body IS OLD.body"
+        " BEGIN UPDATE post SET body = NEW.text WHERE id = NEW.id; END",
+    ],
+}
+STOP_KEEPING_EQUAL = {
+    "postgresql": [
+        "DROP TRIGGER post_keep_body_and_text_equal ON post",
+        "DROP FUNCTION post_keep_body_and_text_equal()",
+    ],
+    "mysql": [
+        "DROP TRIGGER post_text_on_insert",
+        "DROP TRIGGER post_text_on_update",
+    ],
+    "sqlite": [
+        "DROP TRIGGER post_text_on_insert",
+        "DROP TRIGGER post_body_on_update",
+        "DROP TRIGGER post_text_on_update",
+    ],
+}
+# Rows copied per transaction: each batch locks its rows for a moment, never the table.
+BATCH = 10_000
+'''
+
+DJANGO_EXPAND_HELPERS = '''
+
+def keep_equal(apps, schema_editor):
+    for statement in KEEP_EQUAL[schema_editor.connection.vendor]:
+        schema_editor.execute(statement)
+
+
+def stop_keeping_equal(apps, schema_editor):
+    for statement in STOP_KEEPING_EQUAL[schema_editor.connection.vendor]:
+        schema_editor.execute(statement)
+
+
+def copy_in_batches(source, target):
+    """UPDATE post SET target = source, BATCH ids at a time, each batch its own transaction."""
+
+    def copy(apps, schema_editor):
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute("SELECT max(id) FROM post")
+            last = cursor.fetchone()[0] or 0
+            for start in range(0, last, BATCH):
+                cursor.execute(
+                    f"UPDATE post SET {target} = {source} WHERE id > %s AND id <= %s",
+                    [start, start + BATCH],
+                )
+
+    return copy
+'''
+
+FLASK_EXPAND_HELPERS = '''
+
+def copy_in_batches(source, target):
+    """UPDATE post SET target = source, BATCH ids at a time, each batch its own transaction."""
+    if op.get_context().as_sql:
+        return  # --sql: the batches need the live table's ids
+    connection = op.get_bind()
+    with op.get_context().autocommit_block():
+        last = connection.scalar(sa.text('SELECT max(id) FROM post')) or 0
+        for start in range(0, last, BATCH):
+            connection.execute(
+                sa.text(f'UPDATE post SET {target} = {source} WHERE id > :start AND id <= :end'),
+                {'start': start, 'end': start + BATCH})
+'''
+
+# Why release N+1 may drop body: the mark for the migration linters, the same in both tools.
+DROP_BODY_REVIEWED = (
+    "# Reviewed for the migration linters: only the code before release N needed body, the\n"
+    "# trigger and text's default.\n"
+    "# squawk-ignore ban-drop-column, ban-drop-function, ban-drop-default: only the code before release N needed them\n"
+)
+
+
+def _indented(text: str, spaces: int) -> str:
+    return "".join(" " * spaces + line if line.strip() else line for line in text.splitlines(True))
+
+
+def _texts_in_text(connection: sa.Connection) -> Facts:
+    return bodies(connection, column="text")
+
+
+RENAME_IN_TWO_RELEASES = Scenario(
+    key="c3",
+    title="rename a column in two releases: post.text beside post.body, then body dropped",
+    name="add_text_beside_body",
+    message="add text beside body",
+    contract_name="drop_body",
+    contract_message="drop body",
+    django=Side(
+        models=[(DJANGO_BODY, DJANGO_BODY.replace("body", "text"))],
+        empty=True,
+        review=[
+            (
+                "from django.db import migrations\n",
+                "from django.db import migrations, models\n\n"
+                + KEEP_EQUAL_SOURCE
+                + DJANGO_EXPAND_HELPERS,
+            ),
+            (
+                "class Migration(migrations.Migration):\n",
+                "class Migration(migrations.Migration):\n"
+                "    # Each batch of the copy commits on its own: no lock held long.\n"
+                "    atomic = False\n",
+            ),
+            (
+                "    operations = [\n    ]\n",
+                "    operations = [\n"
+                "        migrations.SeparateDatabaseAndState(\n"
+                "            # This release's code names text only; body stays in the database for the\n"
+                "            # code still running, until release N+1 drops it.\n"
+                "            state_operations=[\n"
+                "                migrations.RemoveField(model_name='post', name='body'),\n"
+                "                migrations.AddField(\n"
+                "                    model_name='post', name='text', field=models.CharField(max_length=140)\n"
+                "                ),\n"
+                "            ],\n"
+                "            # Each code inserts naming one column: the other needs a default.\n"
+                "            database_operations=[\n"
+                "                migrations.AlterField(\n"
+                "                    model_name='post',\n"
+                "                    name='body',\n"
+                "                    field=models.CharField(max_length=140, db_default=''),\n"
+                "                ),\n"
+                "                migrations.AddField(\n"
+                "                    model_name='post',\n"
+                "                    name='text',\n"
+                "                    field=models.CharField(max_length=140, db_default=''),\n"
+                "                ),\n"
+                "                migrations.RunPython(keep_equal, stop_keeping_equal),\n"
+                "            ],\n"
+                "        ),\n"
+                "        migrations.RunPython(copy_in_batches('body', 'text'), migrations.RunPython.noop),\n"
+                "    ]\n",
+            ),
+        ],
+        contract=[
+            (
+                "from django.db import migrations\n",
+                "from importlib import import_module\n"
+                "\n"
+                "from django.db import migrations\n"
+                "from django_migration_linter import IgnoreMigration\n"
+                "\n"
+                "# Release N's triggers and copy, from its own file.\n"
+                "release_n = import_module('blog.migrations.0002_add_text_beside_body')\n"
+                "\n"
+                "\n"
+                "# The code of release N always writes text: it needs no default any more. (SQLite keeps\n"
+                "# it: dropping a default rebuilds the table there.)\n"
+                "def drop_text_default(apps, schema_editor):\n"
+                "    if schema_editor.connection.vendor != 'sqlite':\n"
+                "        schema_editor.execute('ALTER TABLE post ALTER COLUMN text DROP DEFAULT')\n"
+                "\n"
+                "\n"
+                "def restore_text_default(apps, schema_editor):\n"
+                "    if schema_editor.connection.vendor != 'sqlite':\n"
+                "        schema_editor.execute(\"ALTER TABLE post ALTER COLUMN text SET DEFAULT ''\")\n",
+            ),
+            (
+                "class Migration(migrations.Migration):\n",
+                "class Migration(migrations.Migration):\n"
+                "    # Going back, the copy commits batch by batch.\n"
+                "    atomic = False\n",
+            ),
+            (
+                "    operations = [\n    ]\n",
+                "    operations = [\n"
+                + _indented(DROP_BODY_REVIEWED, 8)
+                + "        IgnoreMigration(),\n"
+                "        # Going back (bottom up): body again, kept equal to text, filled from it.\n"
+                "        migrations.RunPython(migrations.RunPython.noop, release_n.copy_in_batches('text', 'body')),\n"
+                "        migrations.RunPython(release_n.stop_keeping_equal, release_n.keep_equal),\n"
+                "        migrations.RunSQL(\n"
+                "            'ALTER TABLE post DROP COLUMN body',\n"
+                "            reverse_sql=\"ALTER TABLE post ADD COLUMN body varchar(140) DEFAULT '' NOT NULL\",\n"
+                "        ),\n"
+                "        migrations.RunPython(drop_text_default, restore_text_default),\n"
+                "    ]\n",
+            ),
+        ],
+    ),
+    flask=Side(
+        models=[
+            (FLASK_BODY, FLASK_BODY.replace("body", "text")),
+            ("{self.body}", "{self.text}"),
+        ],
+        empty=True,
+        review=[
+            (
+                "import sqlalchemy as sa\n",
+                "import sqlalchemy as sa\n\n" + KEEP_EQUAL_SOURCE + FLASK_EXPAND_HELPERS,
+            ),
+            (
+                "def upgrade():\n    pass\n",
+                "def upgrade():\n"
+                "    # This release's code names text only; body stays in the database for the code\n"
+                "    # still running, until release N+1 drops it. Each code inserts naming one column:\n"
+                "    # the other needs a default.\n"
+                "    with op.batch_alter_table('post', schema=None) as batch_op:\n"
+                "        batch_op.alter_column('body', existing_type=sa.String(length=140),\n"
+                "               existing_nullable=False, server_default='')\n"
+                "        batch_op.add_column(sa.Column('text', sa.String(length=140), nullable=False,\n"
+                "                                      server_default=''))\n"
+                "    for statement in KEEP_EQUAL[op.get_context().dialect.name]:\n"
+                "        op.execute(statement)\n"
+                "    copy_in_batches('body', 'text')\n",
+            ),
+            (
+                "def downgrade():\n    pass\n",
+                "def downgrade():\n"
+                "    for statement in STOP_KEEPING_EQUAL[op.get_context().dialect.name]:\n"
+                "        op.execute(statement)\n"
+                "    with op.batch_alter_table('post', schema=None) as batch_op:\n"
+                "        batch_op.drop_column('text')\n"
+                "        batch_op.alter_column('body', existing_type=sa.String(length=140),\n"
+                "               existing_nullable=False, server_default=None)\n",
+            ),
+        ],
+        contract=[
+            (
+                "def upgrade():\n    pass\n",
+                "def release_n():\n"
+                '    """Release N\'s triggers and copy, from its own file."""\n'
+                "    return op.get_context().script.get_revision('addtextbesidebody').module\n"
+                "\n"
+                "\n"
+                "def upgrade():\n"
+                + _indented(DROP_BODY_REVIEWED, 4)
+                + "    for statement in release_n().STOP_KEEPING_EQUAL[op.get_context().dialect.name]:\n"
+                "        op.execute(statement)\n"
+                "    op.drop_column('post', 'body')\n"
+                "    # The code of release N always writes text: it needs no default any more. (SQLite\n"
+                "    # keeps it: dropping a default rebuilds the table there.)\n"
+                "    if op.get_context().dialect.name != 'sqlite':\n"
+                "        op.alter_column('post', 'text', existing_type=sa.String(length=140),\n"
+                "                        existing_nullable=False, server_default=None)\n",
+            ),
+            (
+                "def downgrade():\n    pass\n",
+                "def downgrade():\n"
+                "    if op.get_context().dialect.name != 'sqlite':\n"
+                "        op.alter_column('post', 'text', existing_type=sa.String(length=140),\n"
+                "                        existing_nullable=False, server_default='')\n"
+                "    op.add_column('post', sa.Column('body', sa.String(length=140), nullable=False,\n"
+                "                                    server_default=''))\n"
+                "    for statement in release_n().KEEP_EQUAL[op.get_context().dialect.name]:\n"
+                "        op.execute(statement)\n"
+                "    release_n().copy_in_batches('text', 'body')\n",
+            ),
+        ],
+    ),
+    check_upgraded=_texts_in_text,
+    check_downgraded=bodies,
+    under_load=True,
+)
+
+
 def _columns_added(connection: sa.Connection) -> Facts:
     rows: list[tuple[str | None, datetime | None]] = [
         (about_me, last_seen)
@@ -380,7 +701,24 @@ def _widened(connection: sa.Connection) -> Facts:
 def _narrowed(connection: sa.Connection) -> Facts:
     kept = bodies(connection)
     body = _long_post(connection)
-    return Facts(kept.kept, f"{kept.detail}, the 200-character post now {len(body)} characters")
+    return Facts(
+        kept.kept,
+        f"{kept.detail}, a longer post refused: {_refuses_141_characters(connection)},"
+        f" the 200-character post now {len(body)} characters",
+    )
+
+
+def _refuses_141_characters(connection: sa.Connection) -> bool:
+    """Whether the table now refuses a post of 141 characters (the attempt is rolled back)."""
+    post = sa.table("post", *(sa.column(c) for c in ("body", "timestamp", "user_id")))
+    attempt = connection.begin_nested()
+    try:
+        connection.execute(sa.insert(post).values(body="y" * 141, timestamp=TIMESTAMP, user_id=1))
+    except sa.exc.DBAPIError:
+        return True
+    finally:
+        attempt.rollback()
+    return False
 
 
 def _shorten_long_posts(connection: sa.Connection) -> None:
@@ -402,6 +740,103 @@ WIDENING_REVIEWED = (
 
 # The start of the reviewed downgrades' refusal, the same words from both tools.
 TOO_LONG = "cannot go back to 140 characters: {count} post(s) longer (ids {ids});"
+
+# d kept live (PostgreSQL, MariaDB): back to 140 characters without rewriting or copying the table,
+# which writes wait for. The same words in both tools' files.
+AT_MOST_140_SOURCE = """\
+# Back to 140 characters, the column stays varchar(280) and a constraint refuses longer posts:
+# narrowing the type rewrites the table (PostgreSQL) or copies it (MariaDB), and writes wait
+# meanwhile. PostgreSQL adds the constraint NOT VALID, which writes wait for only an instant,
+# then checks the rows already there while they go on (VALIDATE, in a transaction of its own).
+# MariaDB copies the table to add a CHECK too, so triggers refuse the longer posts instead;
+# the rows already there were counted just before.
+AT_MOST_140 = {
+    "postgresql": [
+        "ALTER TABLE post ADD CONSTRAINT post_body_max_140 CHECK (char_length(body) <= 140) NOT VALID",
+        "ALTER TABLE post VALIDATE CONSTRAINT post_body_max_140",
+    ],
+    "mysql": [
+        f"CREATE TRIGGER post_body_max_140_on_{event.lower()} BEFORE {event} ON post FOR EACH ROW"
+        " IF char_length(NEW.body) > 140 THEN"
+        " SIGNAL SQLSTATE '23000' SET MESSAGE_TEXT = 'post_body_max_140: over 140 characters';"
+        " END IF"
+        for event in ("INSERT", "UPDATE")
+    ],
+}
+# squawk-ignore ban-drop-constraint: the constraint dropped is the limit of 140 this lifts
+UP_TO_280 = {
+    "postgresql": [
+        "ALTER TABLE post DROP CONSTRAINT IF EXISTS post_body_max_140",
+        "ALTER TABLE post ALTER COLUMN body TYPE varchar(280)",
+    ],
+    "mysql": [
+        "DROP TRIGGER IF EXISTS post_body_max_140_on_insert",
+        "DROP TRIGGER IF EXISTS post_body_max_140_on_update",
+        "ALTER TABLE post MODIFY body varchar(280) NOT NULL",
+    ],
+}
+"""
+
+D_DJANGO_LIVE: list[Edit] = [
+    (
+        '            "save their text, shorten or delete them, then downgrade again"\n        )\n',
+        '            "save their text, shorten or delete them, then downgrade again"\n        )\n'
+        "\n\n" + AT_MOST_140_SOURCE + "\n\n"
+        "def up_to_280(apps, schema_editor):\n"
+        "    for statement in UP_TO_280[schema_editor.connection.vendor]:\n"
+        "        schema_editor.execute(statement)\n"
+        "\n\n"
+        "def at_most_140(apps, schema_editor):\n"
+        "    for statement in AT_MOST_140[schema_editor.connection.vendor]:\n"
+        "        schema_editor.execute(statement)\n",
+    ),
+    (
+        "class Migration(migrations.Migration):\n",
+        "class Migration(migrations.Migration):\n"
+        "    # Each statement in a transaction of its own: VALIDATE after the constraint is in place.\n"
+        "    atomic = False\n",
+    ),
+    (
+        "        migrations.AlterField(\n"
+        "            model_name='post',\n"
+        "            name='body',\n"
+        "            field=models.CharField(max_length=280),\n"
+        "        ),\n",
+        "        migrations.SeparateDatabaseAndState(\n"
+        "            state_operations=[\n"
+        "                migrations.AlterField(\n"
+        "                    model_name='post', name='body', field=models.CharField(max_length=280)\n"
+        "                ),\n"
+        "            ],\n"
+        "            database_operations=[migrations.RunPython(up_to_280, at_most_140)],\n"
+        "        ),\n",
+    ),
+]
+
+D_FLASK_LIVE: list[Edit] = [
+    ("import sqlalchemy as sa\n", "import sqlalchemy as sa\n\n" + AT_MOST_140_SOURCE),
+    (
+        re.compile(
+            r"    with op\.batch_alter_table\('post', schema=None\) as batch_op:\n"
+            r"        batch_op\.alter_column\('body',\n"
+            r"               existing_type=\w+\.\w+\(length=140\),\n.*?existing_nullable=False\)\n",
+            re.S,
+        ),
+        "    for statement in UP_TO_280[op.get_context().dialect.name]:\n"
+        "        op.execute(statement)\n",
+    ),
+    (
+        re.compile(
+            r"    with op\.batch_alter_table\('post', schema=None\) as batch_op:\n"
+            r"        batch_op\.alter_column\('body',\n"
+            r"               existing_type=\w+\.\w+\(length=280\),\n.*?existing_nullable=False\)\n",
+            re.S,
+        ),
+        "    with op.get_context().autocommit_block():\n"
+        "        for statement in AT_MOST_140[op.get_context().dialect.name]:\n"
+        "            op.execute(statement)\n",
+    ),
+]
 
 WIDEN_COLUMN = Scenario(
     key="d",
@@ -444,6 +879,7 @@ WIDEN_COLUMN = Scenario(
                 "        migrations.RunPython(migrations.RunPython.noop, refuse_posts_over_140),\n",
             ),
         ],
+        live=D_DJANGO_LIVE,
     ),
     flask=Side(
         models=[(FLASK_BODY, FLASK_BODY.replace("140", "280"))],
@@ -467,6 +903,7 @@ WIDEN_COLUMN = Scenario(
                 "\n",
             ),
         ],
+        live=D_FLASK_LIVE,
     ),
     check_upgraded=_widened,
     check_downgraded=_narrowed,
@@ -868,7 +1305,9 @@ BEHIND_A_REPORT = Scenario(
 
 # In the order of the guide: the changes that lose data or fail on rows first.
 SCENARIOS = [
+    RENAME_IN_CODE_ONLY,
     RENAME_COLUMN,
+    RENAME_IN_TWO_RELEASES,
     RENAME_TABLE,
     ADD_NOT_NULL_COLUMNS,
     DROP_COLUMN,

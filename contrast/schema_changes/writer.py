@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from contrast.schema_changes.data import TIMESTAMP, post_table
+from contrast.schema_changes.data import TIMESTAMP
 
 # The issue's pace: a post every 50 ms, as a busy site's users write them.
 INTERVAL = 0.05
@@ -23,14 +23,33 @@ class WriterReport:
     # Seconds from the writer's start to its first failure, and when the migration ended.
     first_failure: float | None = None
     migration_ended: float | None = None
+    # The text of each post inserted, in order (each writer's own, so that a check can find them).
+    written: list[str] = field(default_factory=list)
+
+    @classmethod
+    def merged(cls, reports: list["WriterReport"]) -> "WriterReport":
+        """Several writers at once (scenario c3: the old code and the new) as one."""
+        firsts = [r.first_failure for r in reports if r.first_failure is not None]
+        return cls(
+            inserted=sum(r.inserted for r in reports),
+            worst_stall=max((r.worst_stall for r in reports), default=0.0),
+            failures=[failure for r in reports for failure in r.failures],
+            first_failure=min(firsts, default=None),
+            migration_ended=reports[0].migration_ended if reports else None,
+            written=[text for r in reports for text in r.written],
+        )
 
 
 class Writer(threading.Thread):
     """Inserts a post every INTERVAL seconds into the database `url` (SQLAlchemy's form), each in
-    its own transaction, until stopped."""
+    its own transaction, until stopped: into post.body, as the code deployed before a migration
+    does, or the `column` the code of a later release writes. Each text says who wrote it and
+    when (`label`), and is the writer's own."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, column: str = "body", label: str = "old code") -> None:
         super().__init__(daemon=True)
+        self.column = column
+        self.label = label
         # SQLite: wait for the migration's lock (as the project's own settings do) instead of
         # failing at once with "database is locked".
         connect_args = {"timeout": 60} if url.startswith("sqlite") else {}
@@ -40,17 +59,19 @@ class Writer(threading.Thread):
         self._began = time.monotonic()
 
     def run(self) -> None:
-        post = sa.table("post", *(sa.column(c) for c in ("body", "timestamp", "user_id")))
+        post = sa.table("post", *(sa.column(c) for c in (self.column, "timestamp", "user_id")))
         while not self._stopping.is_set():
             started = time.monotonic()
+            text = f"written during, by the {self.label} #{self.report.inserted + 1}"
             try:
                 with self.engine.begin() as connection:
                     connection.execute(
                         sa.insert(post).values(
-                            body="written during", timestamp=TIMESTAMP, user_id=1
+                            {self.column: text, "timestamp": TIMESTAMP, "user_id": 1}
                         )
                     )
                 self.report.inserted += 1
+                self.report.written.append(text)
             except sa.exc.DBAPIError as exc:
                 if self.report.first_failure is None:
                     self.report.first_failure = started - self._began
@@ -61,12 +82,20 @@ class Writer(threading.Thread):
 
     def stop(self) -> WriterReport:
         """Stop AFTERWARDS seconds from now: the migration has just ended."""
-        self.report.migration_ended = time.monotonic() - self._began
-        time.sleep(AFTERWARDS)
-        self._stopping.set()
-        self.join()
-        self.engine.dispose()
-        return self.report
+        return stop_together([self])
+
+
+def stop_together(writers: list[Writer]) -> WriterReport:
+    """Stop the writers AFTERWARDS seconds from now (the migration has just ended); what they went
+    through, as one report."""
+    for writer in writers:
+        writer.report.migration_ended = time.monotonic() - writer._began
+    time.sleep(AFTERWARDS)
+    for writer in writers:
+        writer._stopping.set()
+        writer.join()
+        writer.engine.dispose()
+    return WriterReport.merged([writer.report for writer in writers])
 
 
 # A lock that a session waits for on the posts table: PostgreSQL's lock table, MariaDB's metadata
@@ -111,10 +140,3 @@ class Report(threading.Thread):
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as watch:
             while time.monotonic() < deadline and watch.execute(waiting).first() is None:
                 time.sleep(0.05)
-
-
-def written_during(connection: sa.Connection) -> int:
-    post = post_table()
-    return connection.execute(
-        sa.select(sa.func.count()).select_from(post).where(post.c.body == "written during")
-    ).scalar_one()
