@@ -116,9 +116,9 @@ MIDDLEWARE = [
     # Before anything that may answer early, so that every answer carries the policy.
     "csp.middleware.CSPMiddleware",
     "microblog.hostile_input.RejectUnusableInputMiddleware",
-    # No request waits on PostgreSQL or MariaDB past DATABASE_TIMEOUT_SECONDS (replicas/deadline.py): it
-    # wraps everything that may query, the session's save included; inside the CSP middleware,
-    # whose nonce its 503 page needs.
+    # No request waits on PostgreSQL or MariaDB past DATABASE_TIMEOUT_SECONDS
+    # (replicas/deadline.py): it wraps everything that may query, the session's save included;
+    # inside the CSP middleware, whose nonce its 503 page needs.
     "replicas.deadline.DatabaseDeadlineMiddleware",
     # When the primary cannot take writes: the read-only 503 (replicas/read_only.py). Before
     # the router, whose retry of a public read on a standby comes first. PostgreSQL only.
