@@ -133,13 +133,19 @@ if __name__ == "__main__":
     print(counts_table(), end="")
 
 
-def hostile_table(tallies: dict[str, Any]) -> str:
-    """tests/test_admin_hostile_input.py's counts: per kind of input, each side's 5xx answers
-    of the requests sent, and the forms saved with that value; then what raised each distinct
-    5xx."""
+def hostile_block_name(vendor: str) -> str:
+    """The page's block for a run on this backend (Django's vendor name): SQLite's is the first."""
+    return "admin-hostile" if vendor == "sqlite" else f"admin-hostile-{vendor}"
+
+
+def hostile_table(tallies: dict[str, Any], vendor: str) -> str:
+    """tests/test_admin_hostile_input.py's counts on one backend: per kind of input, each side's
+    5xx answers of the requests sent, and the forms saved with that value; then what raised each
+    distinct 5xx."""
     sides = [side for side in SIDES if side in tallies]
+    name = hostile_block_name(vendor)
     rows = [
-        "<!-- admin-hostile -->",
+        f"<!-- {name} -->",
         f"| input | {' | '.join(sides)} |",
         "|---" + "|---:" * len(sides) + "|",
     ]
@@ -159,9 +165,9 @@ def hostile_table(tallies: dict[str, Any]) -> str:
     for side in sides:
         for raised in sorted(tallies[side].raised):
             rows.append(f"- {side}: `{raised}`")
-    rows.append("<!-- /admin-hostile -->")
+    rows.append(f"<!-- /{name} -->")
     return "\n".join(rows) + "\n"
 
 
-def with_hostile_block(text: str, tallies: dict[str, Any]) -> str:
-    return block("admin-hostile").sub(lambda _: hostile_table(tallies), text)
+def with_hostile_block(text: str, tallies: dict[str, Any], vendor: str) -> str:
+    return block(hostile_block_name(vendor)).sub(lambda _: hostile_table(tallies, vendor), text)
