@@ -557,6 +557,60 @@ def schema_changes_f_100k(data: dict[str, Any]) -> Figure:
     return figure
 
 
+def admin_contrast_1m(data: dict[str, Any]) -> Figure:
+    """docs/admin-contrast.md: each admin's pages at a million posts, one panel per backend."""
+    backends = list(data["backends"])
+    pages = list(data["backends"][backends[0]]["pages"])
+    sides = list(data["backends"][backends[0]]["pages"][pages[0]])[:3]
+    figure = chart_figure(10, 3.4 * len(backends) + 1.4)
+    panels = figure.subplots(len(backends), 1, sharex=True, squeeze=False)[:, 0]
+    height = 0.8 / len(sides)
+    for axes, backend in zip(panels, backends, strict=True):
+        rows = data["backends"][backend]["pages"]
+        for number, side in enumerate(sides):
+            places = [row + number * height for row in range(len(pages))]
+            for place, page in zip(places, pages, strict=True):
+                result = rows[page][side]
+                if result and "ms" in result:
+                    ms = result["ms"]
+                    axes.barh(
+                        place,
+                        ms,
+                        height,
+                        color=GREYS[number],
+                        hatch=HATCHES[number],
+                        edgecolor="k",
+                        label=side if place == places[0] else None,
+                    )
+                    label = f" {ms:,.0f} ms, {result['queries']} q"
+                    if result["status"] != 200:  # the time it took to fail
+                        label += f", HTTP {result['status']}: {result['error'].split(':')[0]}"
+                else:
+                    # No such page on that side, or what stopped it (a bound reached).
+                    label = " none" if result is None else f" {result['error'][:60]}"
+                    ms = 1
+                axes.text(ms, place, label, va="center", fontsize=6)
+        axes.set_yticks([row + height * (len(sides) - 1) / 2 for row in range(len(pages))], pages)
+        axes.invert_yaxis()
+        axes.grid(axis="y", visible=False)
+        axes.set_xscale("log")
+        axes.set_xlim(1, 10**6)
+        axes.axvline(data["bounds"]["seconds"] * 1000, color="k", linestyle=":", linewidth=1)
+        axes.set_title(backend, fontsize=9, loc="left")
+    panels[-1].xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))
+    panels[-1].set_xlabel(
+        "milliseconds per page (median render; log scale; q: queries; dotted: the time bound)"
+    )
+    figure.legend(*panels[0].get_legend_handles_labels(), loc="outside lower center", ncols=3)
+    title(
+        figure,
+        f"Each admin's pages at {data['posts']:,} posts, per backend",
+        measured(data) + f" Bounds: {data['bounds']['seconds']} s and "
+        f"{data['bounds']['GB']} GB per page.",
+    )
+    return figure
+
+
 CHARTS: dict[str, Callable[[dict[str, Any]], Figure]] = {
     "pages": pages,
     "spreadsheets-import": spreadsheets_import,
@@ -569,6 +623,7 @@ CHARTS: dict[str, Callable[[dict[str, Any]], Figure]] = {
     "load": load,
     "load-standby": load,
     "schema-changes-f-100k": schema_changes_f_100k,
+    "admin-contrast-1m": admin_contrast_1m,
 }
 
 
