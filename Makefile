@@ -316,9 +316,12 @@ admin-contrast: $(STAMP) browser mysql-driver services
 # Each admin at a million posts on SQLite, PostgreSQL and MariaDB (docs/admin-contrast.md): the
 # databases are seeded once and kept (admin_contrast_bench_1000000, or $BENCH_DATABASE_1000000),
 # about 5 minutes each the first time; then 20 to 30 minutes of pages, each bounded to 180 s and
-# 3 GB. Its figures go to docs/data/admin-contrast-1m.json, and the charts are redrawn.
+# 3 GB. Its figures go to docs/data/admin-contrast-1m.json, and the charts are redrawn. Then each
+# post list under load, served by gunicorn on the PostgreSQL databases at 10,000 and 1,000,000
+# posts (benchmarks/admin_load.py, a few minutes).
 .PHONY: admin-contrast-1m
 admin-contrast-1m: $(STAMP) mysql-driver services mroonga
 	$(PY) -m benchmarks.admin_contrast --posts 1000000 --backends sqlite,postgresql,mariadb \
 	  --results docs/data/admin-contrast-1m.json
 	$(PY) scripts/plots.py
+	$(PY) -m benchmarks.admin_load
