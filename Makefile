@@ -209,8 +209,9 @@ test-newest: $(STAMP) browser
 # sizes (docs/performance.md, docs/query-plans.md), compact_search_index on the pages' MariaDB
 # database at its larger size under a writer, and the admin's import and export on each
 # backend against seed_demo (100,000 posts imported; exports' peak memory at 10,000 and 1,000,000
-# posts), and each admin's post list beside the Flask twin's Flask-Admin at 10,000 posts on SQLite
-# (docs/admin-contrast.md; 1,000 in bench-quick).
+# posts), and each admin's pages beside the Flask twin's Flask-Admin's at 10,000 posts on SQLite
+# and at 1,000,000 on all three backends (docs/admin-contrast.md; 1,000 on all three in
+# bench-quick).
 # bench: 10,000 and 1,000,000 posts, tens of minutes (the ORM's, SQLite seeding's, pages',
 # imports', exports' and the admins' figures also go to docs/data/, and the charts are redrawn);
 # bench-quick: 10,000 posts, then pages at 1,000 and 10,000, a minute, its results written to
@@ -230,6 +231,8 @@ bench: $(STAMP) mysql-driver services mroonga
 	DATABASE_URL=$(BENCH_MARIADB) $(PY) -m benchmarks.search_compaction
 	$(PY) -m benchmarks.spreadsheets --results docs/data
 	$(PY) -m benchmarks.admin_contrast --results docs/data/admin-contrast-pages.json
+	$(PY) -m benchmarks.admin_contrast --posts 1000000 --backends sqlite,postgresql,mariadb \
+	  --results docs/data/admin-contrast-1m.json
 	$(PY) scripts/plots.py
 
 bench-quick: $(STAMP) mysql-driver services mroonga
@@ -305,12 +308,29 @@ flask-admin: $(STAMP)
 
 # docs/admin-contrast.md's generated blocks: the same steps through Django's admin and the twin's
 # Flask-Admin (as documented, and hardened), each side's lines of code, and the 5xx answers to hostile
-# input (tests/test_admin_hostile_input.py), written into the page (the hostile input's counts also
-# into docs/data/admin-contrast-hostile.json, and its chart redrawn),
-# and the screenshots in docs/admin-contrast/ taken again in Chromium;
+# input (tests/test_admin_hostile_input.py, on SQLite, PostgreSQL and MariaDB), written into the
+# page (the hostile input's counts per backend also into docs/data/admin-contrast-hostile.json, and
+# its chart redrawn), and the screenshots in docs/admin-contrast/ taken again in Chromium;
 # tests/test_admin_contrast.py fails when the page and a run disagree.
+ADMIN_CONTRAST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/admin_contrast
+ADMIN_CONTRAST_MARIADB ?= mysql://root@127.0.0.1:3306/admin_contrast
 .PHONY: admin-contrast
-admin-contrast: $(STAMP) browser
+admin-contrast: $(STAMP) browser mysql-driver services
 	ADMIN_CONTRAST_WRITE=1 $(PY) -m pytest -q tests/test_admin_contrast.py tests/test_admin_contrast_browser.py \
 	  tests/test_admin_hostile_input.py
+	ADMIN_CONTRAST_WRITE=1 DATABASE_URL=$(ADMIN_CONTRAST_POSTGRES) $(PY) -m pytest -q tests/test_admin_hostile_input.py
+	ADMIN_CONTRAST_WRITE=1 DATABASE_URL=$(ADMIN_CONTRAST_MARIADB) $(PY) -m pytest -q tests/test_admin_hostile_input.py
 	$(PY) scripts/plots.py
+
+# Each admin at a million posts on SQLite, PostgreSQL and MariaDB (docs/admin-contrast.md): the
+# databases are seeded once and kept (admin_contrast_bench_1000000, or $BENCH_DATABASE_1000000),
+# about 5 minutes each the first time; then 20 to 30 minutes of pages, each bounded to 180 s and
+# 3 GB. Its figures go to docs/data/admin-contrast-1m.json, and the charts are redrawn. Then each
+# post list under load, served by gunicorn on the PostgreSQL databases at 10,000 and 1,000,000
+# posts (benchmarks/admin_load.py, a few minutes).
+.PHONY: admin-contrast-1m
+admin-contrast-1m: $(STAMP) mysql-driver services mroonga
+	$(PY) -m benchmarks.admin_contrast --posts 1000000 --backends sqlite,postgresql,mariadb \
+	  --results docs/data/admin-contrast-1m.json
+	$(PY) scripts/plots.py
+	$(PY) -m benchmarks.admin_load

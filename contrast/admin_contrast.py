@@ -23,6 +23,8 @@ HOSTILE_RESULTS = ROOT / "docs" / "data" / "admin-contrast-hostile.json"
 # Taken by tests/test_admin_contrast_browser.py.
 SCREENSHOTS = ROOT / "docs" / "admin-contrast"
 SIDES = ["Django admin", "Flask-Admin as documented", "Flask-Admin hardened"]
+# Django's vendor names, as the page and the hostile-input results name each backend.
+BACKEND_LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MariaDB"}
 TWIN_ADMIN = "contrast/flask_app_2024/admin"
 
 # What each side wrote for its admin, by part: (side, part, files). Generated files (the
@@ -139,13 +141,19 @@ if __name__ == "__main__":
     print(counts_table(), end="")
 
 
-def hostile_table(tallies: dict[str, Any]) -> str:
-    """tests/test_admin_hostile_input.py's counts: per kind of input, each side's 5xx answers
-    of the requests sent, and the forms saved with that value; then what raised each distinct
-    5xx."""
+def hostile_block_name(vendor: str) -> str:
+    """The page's block for a run on this backend (Django's vendor name): SQLite's is the first."""
+    return "admin-hostile" if vendor == "sqlite" else f"admin-hostile-{vendor}"
+
+
+def hostile_table(tallies: dict[str, Any], vendor: str) -> str:
+    """tests/test_admin_hostile_input.py's counts on one backend: per kind of input, each side's
+    5xx answers of the requests sent, and the forms saved with that value; then what raised each
+    distinct 5xx."""
     sides = [side for side in SIDES if side in tallies]
+    name = hostile_block_name(vendor)
     rows = [
-        "<!-- admin-hostile -->",
+        f"<!-- {name} -->",
         f"| input | {' | '.join(sides)} |",
         "|---" + "|---:" * len(sides) + "|",
     ]
@@ -165,16 +173,17 @@ def hostile_table(tallies: dict[str, Any]) -> str:
     for side in sides:
         for raised in sorted(tallies[side].raised):
             rows.append(f"- {side}: `{raised}`")
-    rows.append("<!-- /admin-hostile -->")
+    rows.append(f"<!-- /{name} -->")
     return "\n".join(rows) + "\n"
 
 
-def with_hostile_block(text: str, tallies: dict[str, Any]) -> str:
-    return block("admin-hostile").sub(lambda _: hostile_table(tallies), text)
+def with_hostile_block(text: str, tallies: dict[str, Any], vendor: str) -> str:
+    return block(hostile_block_name(vendor)).sub(lambda _: hostile_table(tallies, vendor), text)
 
 
 def hostile_counts(tallies: dict[str, Any]) -> dict[str, Any]:
-    """The hostile-input table's counts, per side and kind of input, as the JSON holds them."""
+    """One backend's hostile-input table's counts, per side and kind of input, as the JSON holds
+    them."""
     return {
         side: {
             "sent": tallies[side].sent,
@@ -187,16 +196,24 @@ def hostile_counts(tallies: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def write_hostile_results(tallies: dict[str, Any]) -> None:
+def write_hostile_results(tallies: dict[str, Any], vendor: str) -> None:
+    """This backend's counts into the JSON, beside the other backends' (make admin-contrast runs
+    the test on each in turn)."""
+    backends = {}
+    if HOSTILE_RESULTS.exists():
+        backends = json.loads(HOSTILE_RESULTS.read_text(encoding="utf-8"))["backends"]
+    backends[BACKEND_LABELS[vendor]] = hostile_counts(tallies)
     results = {
-        "shows": "hostile input through each admin's forms and lists, SQLite: the 5xx answers of"
-        " the requests sent, and the forms saved with such a value, per kind of input",
+        "shows": "hostile input through each admin's forms and lists, per backend: the 5xx answers"
+        " of the requests sent, and the forms saved with such a value, per kind of input",
         "source": "written by make admin-contrast (tests/test_admin_hostile_input.py, which checks"
-        " these counts against a run)",
+        " each backend's counts against a run on it)",
         "measured": time.strftime("%Y-%m-%d", time.gmtime()),
         "machine": f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end",
         "command": "make admin-contrast",
-        "sides": hostile_counts(tallies),
+        "backends": {
+            label: backends[label] for label in BACKEND_LABELS.values() if label in backends
+        },
     }
     text = json.dumps(results, indent=1, ensure_ascii=False) + "\n"
     HOSTILE_RESULTS.write_text(text, encoding="utf-8")

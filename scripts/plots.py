@@ -562,75 +562,48 @@ def schema_change_upgrades(shows: str, data: dict[str, Any]) -> Figure:
     return figure
 
 
-def admin_contrast_pages(data: dict[str, Any]) -> Figure:
-    """docs/admin-contrast.md: each admin's post list, a bar per side on each page."""
-    sides = list(data["pages"])
-    page_names = list(data["pages"][sides[0]])
-    figure = chart_figure(10, 1.4 + 0.75 * len(page_names))
-    axes = figure.subplots()
-    height = grouped_rows(axes, page_names, len(sides))
-    for number, side in enumerate(sides):
-        for row, page in enumerate(page_names):
-            y = row + number * height
-            found = data["pages"][side].get(page)
-            if found is None:  # as documented, Flask-Admin has no search and no filter
-                axes.text(0, y, f" {side}: none (no search, no filter)", va="center", fontsize=7)
-                continue
-            labelled_bar(
-                axes,
-                y,
-                found["ms"],
-                f"{found['ms']:g} ms ({found['queries']} queries, {found['rows']} rows)",
-                height,
-                label=side if row == 0 else None,
-                **bar_look(number),
-            )
-    longest = max(m["ms"] for pages in data["pages"].values() for m in pages.values())
-    axes.set_xlim(0, longest * 1.45)
-    axes.set_xlabel(f"milliseconds per render (median of {data['repeat']}; less is faster)")
-    axes.legend(loc="lower right")
-    title(
-        figure,
-        f"Each admin's post list at {data['posts']:,} posts on SQLite: Django's admin and "
-        "Flask-Admin",
-        measured(data) + " Django's admin shows 100 rows a page, Flask-Admin 20.",
-    )
-    return figure
-
-
 def admin_contrast_hostile(data: dict[str, Any]) -> Figure:
-    """docs/admin-contrast.md: per kind of hostile input, each admin's 5xx answers and saves."""
-    sides = list(data["sides"])
-    kinds = list(data["sides"][sides[0]]["sent"])
-    figure = chart_figure(10, 1.6 + 0.7 * len(kinds))
-    failures, saves = figure.subplots(1, 2, sharey=True)
-    height = grouped_rows(failures, kinds, len(sides))
-    for number, side in enumerate(sides):
-        counts = data["sides"][side]
-        for row, kind in enumerate(kinds):
-            y = row + number * height
-            label = side if row == 0 else None
-            failed, sent, saved = counts["5xx"][kind], counts["sent"][kind], counts["saved"][kind]
-            labelled_bar(
-                failures, y, failed, f"{failed} of {sent}", height, label=label, **bar_look(number)
-            )
-            labelled_bar(saves, y, saved, f"{saved}", height, **bar_look(number))
-    saves.grid(axis="y", visible=False)
-    most_failed = max(max(c["5xx"].values()) for c in data["sides"].values())
+    """docs/admin-contrast.md: per kind of hostile input, each admin's 5xx answers and saves, a
+    row of panels per backend."""
+    backends = list(data["backends"])
+    sides = list(data["backends"][backends[0]])
+    kinds = list(data["backends"][backends[0]][sides[0]]["sent"])
+    everything = [counts for found in data["backends"].values() for counts in found.values()]
+    most_failed = max(max(counts["5xx"].values()) for counts in everything)
+    most_saved = max(max(counts["saved"].values()) for counts in everything)
+    figure = chart_figure(10, 1.4 + (0.5 + 0.7 * len(kinds)) * len(backends))
+    panels = figure.subplots(len(backends), 2, sharey=True, sharex="col", squeeze=False)
+    for (failures, saves), backend in zip(panels, backends, strict=True):
+        height = grouped_rows(failures, kinds, len(sides))
+        for number, side in enumerate(sides):
+            counts = data["backends"][backend][side]
+            for row, kind in enumerate(kinds):
+                y = row + number * height
+                label = side if row == 0 else None
+                failed, sent = counts["5xx"][kind], counts["sent"][kind]
+                saved = counts["saved"][kind]
+                look = bar_look(number)
+                labelled_bar(
+                    failures, y, failed, f"{failed} of {sent}", height, label=label, **look
+                )
+                labelled_bar(saves, y, saved, f"{saved}", height, **look)
+        saves.grid(axis="y", visible=False)
+        totals = ", ".join(
+            f"{sum(c['5xx'].values())} of {sum(c['sent'].values())}"
+            for c in data["backends"][backend].values()
+        )
+        failures.set_title(
+            f"{backend}; 5xx in all, in the legend's order: {totals}", fontsize=9, loc="left"
+        )
     failures.set_xlim(0, max(most_failed, 1) * 1.6)
     failures.set_xlabel("5xx answers (of the requests sent)")
-    most_saved = max(max(c["saved"].values()) for c in data["sides"].values())
     saves.set_xlim(0, most_saved * 1.2)
     saves.set_xlabel("forms saved with the value (answered with a redirect)")
     figure.legend(*failures.get_legend_handles_labels(), loc="outside lower center", ncols=3)
-    totals = ", ".join(
-        f"{side} {sum(c['5xx'].values())} of {sum(c['sent'].values())}"
-        for side, c in data["sides"].items()
-    )
     title(
         figure,
-        "Hostile input through each admin's forms and lists on SQLite: 5xx answers and saves",
-        measured(data) + f" 5xx in all: {totals}.",
+        "Hostile input through each admin's forms and lists, per backend: 5xx answers and saves",
+        measured(data),
     )
     return figure
 
@@ -669,6 +642,59 @@ def backups(data: dict[str, Any]) -> Figure:
     return figure
 
 
+def admin_contrast_pages(data: dict[str, Any]) -> Figure:
+    """docs/admin-contrast.md: each admin's pages at one size (benchmarks/admin_contrast.py's
+    results, at 10,000 posts or a million), one panel per backend."""
+    backends = list(data["backends"])
+    pages = list(data["backends"][backends[0]]["pages"])
+    sides = list(data["backends"][backends[0]]["pages"][pages[0]])[:3]
+    figure = chart_figure(10, 3.4 * len(backends) + 1.4)
+    panels = figure.subplots(len(backends), 1, sharex=True, squeeze=False)[:, 0]
+    for axes, backend in zip(panels, backends, strict=True):
+        height = grouped_rows(axes, pages, len(sides))
+        rows = data["backends"][backend]["pages"]
+        for number, side in enumerate(sides):
+            places = [row + number * height for row in range(len(pages))]
+            for place, page in zip(places, pages, strict=True):
+                result = rows[page][side]
+                if result and "ms" in result:
+                    ms = result["ms"]
+                    axes.barh(
+                        place,
+                        ms,
+                        height,
+                        label=side if place == places[0] else None,
+                        **bar_look(number),
+                    )
+                    label = f" {ms:,.0f} ms, {result['queries']} q"
+                    if result["rows"] is not None:  # a form shows no rows
+                        label += f", {result['rows']:,} rows"
+                    if result["status"] != 200:  # the time it took to fail
+                        label += f", HTTP {result['status']}: {result['error'].split(':')[0]}"
+                else:
+                    # No such page on that side, or what stopped it (a bound reached).
+                    label = " none" if result is None else f" {result['error'][:60]}"
+                    ms = 1
+                axes.text(ms, place, label, va="center", fontsize=6)
+        axes.set_xscale("log")
+        axes.set_xlim(1, 10**6)
+        axes.axvline(data["bounds"]["seconds"] * 1000, color="k", linestyle=":", linewidth=1)
+        axes.set_title(backend, fontsize=9, loc="left")
+    panels[-1].xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))
+    panels[-1].set_xlabel(
+        "milliseconds per page (median render; log scale; q: queries, and the rows shown;"
+        " dotted: the time bound)"
+    )
+    figure.legend(*panels[0].get_legend_handles_labels(), loc="outside lower center", ncols=3)
+    title(
+        figure,
+        f"Each admin's pages at {data['posts']:,} posts, per backend",
+        measured(data) + f" Bounds: {data['bounds']['seconds']} s and "
+        f"{data['bounds']['GB']} GB per page.",
+    )
+    return figure
+
+
 CHARTS: dict[str, Callable[[dict[str, Any]], Figure]] = {
     "pages": pages,
     "spreadsheets-import": spreadsheets_import,
@@ -689,6 +715,7 @@ CHARTS: dict[str, Callable[[dict[str, Any]], Figure]] = {
         "Adding a column to {posts:,} posts behind a 30-second read, under a writer (i)",
     ),
     "admin-contrast-pages": admin_contrast_pages,
+    "admin-contrast-1m": admin_contrast_pages,
     "admin-contrast-hostile": admin_contrast_hostile,
     "backups": backups,
 }

@@ -7,10 +7,15 @@ from tests.child_process import run_python
 
 
 def flask(*args, database, twin="flask_app"):
-    """`flask --app contrast.<twin> ...` on the SQLite file `database`, as a user runs it; `twin`
-    is flask_app (the 2018 edition) or flask_app_2024."""
-    env = {"DATABASE_URL": f"sqlite:///{database}"}
+    """`flask --app contrast.<twin> ...` on `database` (a SQLite file, or a SQLAlchemy URL), as a
+    user runs it; `twin` is flask_app (the 2018 edition) or flask_app_2024."""
+    env = {"DATABASE_URL": sqlalchemy_url(database)}
     return run_python("-m", "flask", "--app", f"contrast.{twin}", *args, env=env)
+
+
+def sqlalchemy_url(database):
+    """A SQLite file's URL, or the URL given."""
+    return str(database) if "://" in str(database) else f"sqlite:///{database}"
 
 
 def upgraded_flask_db(path, twin="flask_app"):

@@ -29,7 +29,7 @@ from contrast.flask_app_2024 import models as flask_models
 from contrast.flask_app_2024.admin import documented, hardened
 from contrast.flask_app_2024.admin.models import Staff
 from tests.child_process import PROJECT_ROOT, child_environment
-from tests.flask_twin import flask
+from tests.flask_twin import flask, sqlalchemy_url
 from tests.spreadsheet_files import TASKS_RUN_AT_ONCE, confirm, csv_file, upload
 
 # Flask-Admin 2.2.1's select fields yield plain tuples, which WTForms 3.3 deprecates: its code,
@@ -240,7 +240,8 @@ def author_field_in(text):
 
 
 class FlaskSide:
-    """The twin's Flask-Admin, as its docs show it (`module` documented) or hardened."""
+    """The twin's Flask-Admin, as its docs show it (`module` documented) or hardened, on
+    `database`: a SQLite file, or a SQLAlchemy URL."""
 
     token_name = "csrf_token"
     post_list = "/admin/post/"
@@ -257,7 +258,7 @@ class FlaskSide:
         base = documented.DocumentedConfig if module is documented else hardened.HardenedConfig
 
         class Config(base):
-            SQLALCHEMY_DATABASE_URI = f"sqlite:///{database}"
+            SQLALCHEMY_DATABASE_URI = sqlalchemy_url(database)
             # A failure reaches the step (which names it) instead of becoming a bare 500.
             PROPAGATE_EXCEPTIONS = True
 
