@@ -6,13 +6,20 @@ servers, synchronous replication), readers and writers over HTTP, then the leade
     python scripts/failover_drill.py --case switchover --rounds 6   # one case, 6 times
     python scripts/failover_drill.py --rounds 1 --results docs/data/failover-timeline.json
 
-Each round has four cases (three with --quick). "leader lost": SIGKILL of the leader's Patroni
+Each round has eight cases (three with --quick). "leader lost": SIGKILL of the leader's Patroni
 and postmaster; the standby is promoted, the old node is started again and must rejoin as a
 streaming standby.
 "postmaster lost": SIGKILL of the leader's postmaster alone; its Patroni restarts it in place.
 "switchover": the planned handover, `patronictl switchover`; the old leader becomes a standby.
 "etcd lost" (not in --quick): etcd killed for 30 s; the leader's Patroni demotes it, writes must
 be refused at once (503) and each gunicorn worker log the outage once, not once per refusal.
+"standby lost" (not in --quick): SIGKILL of the synchronous standby's Patroni and postmaster;
+the leader goes on alone, and the standby, started again, must stream again.
+"leader lost, a big import writing" (not in --quick): "leader lost" while the worker writes a
+60,000-row import; public reads go on from the standby, and the import must be written whole.
+"leader frozen 40 s" and "70 s" (not in --quick): the leader's Patroni stopped (SIGSTOP) and
+woken (SIGCONT), its PostgreSQL up all along; the standby is promoted meanwhile, and the old
+leader's Patroni, on waking, must find the key taken, demote and rewind its server.
 The app is never restarted or reconfigured: DATABASE_URL lists both servers (libpq keeps the one
 that takes writes), DATABASE_REPLICA_URLS the same two (preferring a standby).
 
@@ -34,6 +41,7 @@ import math
 import os
 import re
 import secrets
+import signal
 import statistics
 import subprocess
 import sys
@@ -43,7 +51,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,6 +69,7 @@ from scripts.load import (  # noqa: E402
 )
 from tests.patroni_cluster import (  # noqa: E402
     LOOP_WAIT,
+    PATRONICTL,
     RETRY_TIMEOUT,
     TTL,
     Node,
@@ -96,6 +105,10 @@ POSTS = "/admin/blog/post/"
 # a timeout), and each gunicorn worker log the outage once when it starts and once when it ends.
 ETCD_OUTAGE_SECONDS, ETCD_REFUSAL_SECONDS = 30, 2.0
 OUTAGE_STARTS, OUTAGE_ENDS = "the primary cannot take writes", "the primary is back"
+# "leader lost, a big import writing": an import of this many rows, confirmed, its write under way
+# in the worker when the leader is killed. It must then be written whole (the worker runs it
+# again) within BIG_IMPORT_SECONDS of the cluster settling.
+BIG_IMPORT_ROWS, BIG_IMPORT_SECONDS = 60_000, 300
 
 
 @dataclass
@@ -309,6 +322,44 @@ class WorkerWatch:
             time.sleep(0.5)
         return state
 
+    def upload_big_import(self) -> str:
+        """Uploads BIG_IMPORT_ROWS posts as CSV, confirms them once checked, and returns once the
+        worker is writing them: the import's page."""
+        first = datetime(2025, 1, 1, tzinfo=UTC)
+        rows = [
+            f"{USERNAME},drill big import {n},{(first + timedelta(seconds=n)):%Y-%m-%dT%H:%M:%SZ}"
+            for n in range(BIG_IMPORT_ROWS)
+        ]
+        content = "\n".join(["author,body,timestamp", *rows]).encode()
+        token = CSRF_TOKEN.search(self.get(POSTS + "import/"))
+        if token is None:
+            raise RuntimeError("the import page has no form")
+        form = {"csrfmiddlewaretoken": token.group(1)}
+        status_page = self.post(POSTS + "import/", form, file=("big.csv", content))
+        deadline = time.monotonic() + BIG_IMPORT_SECONDS
+        while time.monotonic() < deadline:
+            found = IMPORT_STATE.search(self.get(status_page))
+            state = found.group(1) if found else "no state on its page"
+            if state.startswith("checked"):
+                self.post(status_page, form)  # confirmed
+            elif state.startswith("writing"):
+                return status_page
+            elif not state.startswith("checking"):
+                raise RuntimeError(f"the big import was not written: {state}")
+            time.sleep(0.5)
+        raise RuntimeError(f"the big import was not being written within {BIG_IMPORT_SECONDS} s")
+
+    def import_state(self, status_page: str, deadline: float) -> str:
+        """The import's state once it has left "writing", or the last seen at the deadline."""
+        state = "?"
+        while time.monotonic() < deadline:
+            found = IMPORT_STATE.search(self.get(status_page))
+            state = found.group(1) if found else "no state on its page"
+            if not state.startswith("writing"):
+                return state
+            time.sleep(1)
+        return state
+
     def export_posts(self, deadline: float) -> str:
         """Exports the post list as CSV (long enough to go through the worker), then downloads
         it; the last state seen."""
@@ -349,6 +400,10 @@ class Case:
     streaming: float | None = None
     worker_seconds: float = 0.0
     worker_failures: list[str] = field(default_factory=list)
+    victim: str = ""  # the node the fault hit: the leader, or its standby
+    # "leader lost, a big import writing": its state at the end, and seconds from the kill.
+    big_import: str = ""
+    big_import_seconds: float = 0.0
     log: str = ""  # what the app logged during the case
 
 
@@ -366,12 +421,24 @@ def run_case(
     old = cluster.leader()
     assert old is not None, "no leader before the case"
     case.old_leader = old.name
+    # The standby case hits the leader's synchronous standby; the others, the leader.
+    victim = next(n for n in cluster.nodes if n is not old) if name in STANDBY_CASES else old
+    case.victim = victim.name
+    big_import = worker.upload_big_import() if name in BIG_IMPORT_CASES else None
     time.sleep(settle)  # steady traffic first
     case.killed = time.monotonic()
-    kill(old)
-    cluster.wait_for(lambda: cluster.leader() is not old, 30, f"{old.name} to stop leading")
-    cluster.wait_for(lambda: cluster.leader() is not None, 90, "a leader again")
-    case.leading = time.monotonic()
+    kill(victim)
+    if name in STANDBY_CASES:
+        case.leading = case.killed  # the leader leads throughout
+    else:
+        cluster.wait_for(lambda: cluster.leader() is not old, 30, f"{old.name} to stop leading")
+        cluster.wait_for(lambda: cluster.leader() is not None, 90, "a leader again")
+        case.leading = time.monotonic()
+    if isinstance(kill, Freeze):
+        # Until its Patroni wakes, the old leader's PostgreSQL takes connections and writes,
+        # which wait for a standby that has left, up to the app's bound: refusals still to come.
+        woken = kill.woken.wait(kill.seconds + 30)
+        assert woken, f"{victim.name}'s Patroni was not woken"
     # Writes are back with the first post acknowledged after the last one refused.
     deadline = time.monotonic() + 90
     while True:
@@ -389,11 +456,19 @@ def run_case(
     case.writes_refused = back.ended - case.killed if refusals else 0.0
     leader = cluster.leader()
     case.new_leader = leader.name if leader else "?"
-    if old.patroni is None or old.patroni.poll() is not None:
-        # The whole node was lost: start it again; Patroni rewinds it and it must rejoin.
-        old.start()
-        case.restarted = time.monotonic()
+    if isinstance(kill, Freeze):
+        # Its Patroni woke, finds the key taken, demotes its server and rewinds it.
+        case.restarted = kill.woken_at
         cluster.wait_for(lambda: old.name in cluster.streaming(), 120, f"{old.name} to rejoin")
+        case.streaming = time.monotonic()
+        case.rejoined = case.streaming - case.restarted
+    elif victim.patroni is None or victim.patroni.poll() is not None:
+        # The whole node was lost: start it again; Patroni rewinds it and it must rejoin.
+        victim.start()
+        case.restarted = time.monotonic()
+        cluster.wait_for(
+            lambda: victim.name in cluster.streaming(), 120, f"{victim.name} to rejoin"
+        )
         case.streaming = time.monotonic()
         case.rejoined = case.streaming - case.restarted
     elif case.new_leader != old.name:
@@ -402,17 +477,50 @@ def run_case(
         case.streaming = time.monotonic()
         case.rejoined = case.streaming - case.killed
     cluster.wait_for(cluster.settled, 120, "the cluster to settle")
+    if big_import is not None:
+        # Its write died with the leader, all of it; the worker runs it again on the new one.
+        case.big_import = worker.import_state(big_import, time.monotonic() + BIG_IMPORT_SECONDS)
+        case.big_import_seconds = time.monotonic() - case.killed
+        if not case.big_import.startswith("done"):
+            case.worker_failures.append(f"the big import ended {case.big_import!r}")
     time.sleep(settle)  # steady traffic after
-    case.worker_seconds, case.worker_failures = worker.check()
+    seconds, failures = worker.check()
+    case.worker_seconds = seconds
+    case.worker_failures += failures
     case.ended = time.monotonic()
     case.log = server_log.read_text()[logged_before:]
     return case
 
 
-def kill_leader(node: Node) -> None:
+def kill_node(node: Node) -> None:
     # Patroni first: were the postmaster killed first, Patroni would restart it.
     node.kill_patroni()
     node.kill_postmaster()
+
+
+class Freeze:
+    """The node's Patroni stopped (SIGSTOP) for `seconds`, then woken (SIGCONT); its PostgreSQL
+    runs on, still a primary that takes connections, while the standby is promoted."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.woken = threading.Event()
+        self.woken_at = 0.0
+
+    def __call__(self, node: Node) -> None:
+        assert node.patroni is not None
+        pid = node.patroni.pid
+        self.woken.clear()
+        os.kill(pid, signal.SIGSTOP)
+
+        def wake() -> None:
+            os.kill(pid, signal.SIGCONT)
+            self.woken_at = time.monotonic()
+            self.woken.set()
+
+        timer = threading.Timer(self.seconds, wake)
+        timer.daemon = True
+        timer.start()
 
 
 def kill_postmaster(node: Node) -> None:
@@ -423,7 +531,7 @@ def switch_over(node: Node) -> None:
     """The planned way (docs/scale-out.md): the leader hands over to its synchronous standby."""
     other = next(n for n in node.cluster.nodes if n is not node)
     subprocess.run(
-        ["patronictl", "-c", str(node.config), "switchover"]
+        [PATRONICTL, "-c", str(node.config), "switchover"]
         + ["--leader", node.name, "--candidate", other.name, "--force"],
         check=True,
         capture_output=True,
@@ -440,12 +548,20 @@ def lose_etcd(node: Node) -> None:
 
 
 CASES: dict[str, Callable[[Node], None]] = {
-    "leader lost": kill_leader,
+    "leader lost": kill_node,
     "postmaster lost": kill_postmaster,
     "switchover": switch_over,
     "etcd lost": lose_etcd,
+    "standby lost": kill_node,
+    "leader lost, a big import writing": kill_node,
+    "leader frozen 40 s": Freeze(40),
+    "leader frozen 70 s": Freeze(70),
 }
-# The quick drill (CI) leaves out "etcd lost": its 30 s outage would add a minute to CI.
+# The fault hits the leader's synchronous standby, not the leader.
+STANDBY_CASES = {"standby lost"}
+BIG_IMPORT_CASES = {"leader lost, a big import writing"}
+# The quick drill (CI) keeps to the three short cases: etcd's 30 s outage, the frozen leaders and
+# the big import would add minutes each to CI.
 QUICK_CASES = ["leader lost", "postmaster lost", "switchover"]
 
 
@@ -466,8 +582,10 @@ def report(case: Case, traffic: Traffic, bodies: dict[str, int]) -> list[str]:
     slowest = max(events, key=lambda e: e.seconds)
     too_slow = [e for e in events if e.seconds > DATABASE_TIMEOUT_SECONDS + SLACK_SECONDS]
     statuses = sorted({e.status for e in refused})
-    if case.name == "leader lost":
-        rejoin = f"{case.old_leader} streaming again {case.rejoined:.1f} s after its restart"
+    if isinstance(CASES[case.name], Freeze):
+        rejoin = f"{case.old_leader} streaming again {case.rejoined:.1f} s after its Patroni woke"
+    elif case.restarted is not None:
+        rejoin = f"{case.victim} streaming again {case.rejoined:.1f} s after its restart"
     elif case.rejoined is not None:
         rejoin = f"{case.old_leader} streaming again {case.rejoined:.1f} s after the switchover"
     elif case.name == "etcd lost":
@@ -483,7 +601,12 @@ def report(case: Case, traffic: Traffic, bodies: dict[str, int]) -> list[str]:
         f"duplicated {len(duplicated)}, found made by an earlier sending {len(found_again)}; "
         f"5xx other than 503: {len(other_5xx)}; "
         f"slowest answer {slowest.seconds:.1f} s ({slowest.kind}); {rejoin}; "
-        f"task worker: an import and an export in {case.worker_seconds:.1f} s",
+        f"task worker: an import and an export in {case.worker_seconds:.1f} s"
+        + (
+            f"; the big import {case.big_import} {case.big_import_seconds:.0f} s after the kill"
+            if case.big_import
+            else ""
+        ),
         flush=True,
     )
     failures = []
@@ -506,6 +629,8 @@ def report(case: Case, traffic: Traffic, bodies: dict[str, int]) -> list[str]:
     print(
         f"  app log: '{OUTAGE_STARTS}' {starts} times, '{OUTAGE_ENDS}' {ends} times, "
         f"ERROR lines {len(errors)}",
+        *errors[:3],
+        sep="\n    ",
         flush=True,
     )
     if case.name == "etcd lost":
