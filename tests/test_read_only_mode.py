@@ -4,6 +4,8 @@ logins and the admin answer the read-only 503, /healthz says read-only, the log 
 and a connection held to a leader that was demoted is dropped on its first refused write."""
 
 import json
+import os
+import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -17,7 +19,12 @@ import pytest
 
 from tests.app_server import CSRF_TOKEN, AppServer, Browser
 from tests.child_process import run_python
-from tests.private_postgres import require_binaries, start_primary_and_standby, wait_until
+from tests.private_postgres import (
+    children,
+    require_binaries,
+    start_primary_and_standby,
+    wait_until,
+)
 from tests.test_read_replicas import (
     ADMIN,
     PASSWORD,
@@ -267,3 +274,41 @@ def test_a_standby_whose_wal_ends_in_part_of_a_record_serves_when_the_primary_fa
     assert body in page
     assert healthz(visitor)[1]["status"] == "read-only"
     assert "replica_1 is skipped" not in server.output()
+
+
+def test_a_standby_that_stops_answering_mid_read_is_left_for_the_primary(
+    pair: SimpleNamespace, serve: Callable[[dict[str, str]], AppServer]
+) -> None:
+    # A standby whose PostgreSQL sleeps (every process of it stopped, as a frozen machine's
+    # would): the kernel keeps the worker's connection open, so nothing times out by itself, and
+    # the cancel goes to its sleeping postmaster. The read must be served from the primary.
+    server = serve(
+        {
+            "DATABASE_URL": pair.primary.url("microblog"),
+            "DATABASE_REPLICA_URLS": pair.standby.url("microblog"),
+            "REPLICA_TIMEOUT_SECONDS": "2",
+        }
+    )
+    visitor = Browser(server)
+    body = new_post(pair, "written before the standby froze")
+    wait_until_replayed(pair)
+    assert visitor.get("/")[0] == 200  # the worker holds a connection to the standby now
+
+    postmaster = int((pair.standby.data / "postmaster.pid").read_text().split()[0])
+    frozen = [postmaster, *children(postmaster)]
+    for pid in frozen:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        time.sleep(1.2)  # past the second a healthy standby's answer is trusted
+        started = time.monotonic()
+        status, page = visitor.get("/")
+        took = time.monotonic() - started
+    finally:
+        for pid in frozen:
+            os.kill(pid, signal.SIGCONT)
+
+    assert status == 200
+    assert body in page
+    # The bound (2 s), then a new connection's connect_timeout (3 s), then the primary.
+    assert took < 2 + 3 + 2, took
+    assert "replica_1 is skipped" in server.output()
