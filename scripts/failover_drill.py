@@ -6,7 +6,7 @@ servers, synchronous replication), readers and writers over HTTP, then the leade
     python scripts/failover_drill.py --case switchover --rounds 6   # one case, 6 times
     python scripts/failover_drill.py --rounds 1 --results docs/data/failover-timeline.json
 
-Each round has eight cases (three with --quick). "leader lost": SIGKILL of the leader's Patroni
+Each round has nine cases (three with --quick). "leader lost": SIGKILL of the leader's Patroni
 and postmaster; the standby is promoted, the old node is started again and must rejoin as a
 streaming standby.
 "postmaster lost": SIGKILL of the leader's postmaster alone; its Patroni restarts it in place.
@@ -20,6 +20,9 @@ the leader goes on alone, and the standby, started again, must stream again.
 "leader frozen 40 s" and "70 s" (not in --quick): the leader's Patroni stopped (SIGSTOP) and
 woken (SIGCONT), its PostgreSQL up all along; the standby is promoted meanwhile, and the old
 leader's Patroni, on waking, must find the key taken, demote and rewind its server.
+"standby's PostgreSQL frozen 30 s" (not in --quick): the synchronous standby's PostgreSQL
+stopped (SIGSTOP) and woken; the leader's commits wait for it meanwhile, each answered 503 at the
+app's bound yet kept on the leader, so the writers' forms sent again must find their posts.
 The app is never restarted or reconfigured: DATABASE_URL lists both servers (libpq keeps the one
 that takes writes), DATABASE_REPLICA_URLS the same two (preferring a standby).
 
@@ -50,6 +53,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -76,6 +80,7 @@ from tests.patroni_cluster import (  # noqa: E402
     PatroniCluster,
     missing_programs,
 )
+from tests.private_postgres import children  # noqa: E402
 
 READERS, WRITERS = 2, 2
 GUNICORN_WORKERS = 4  # make serve's default
@@ -435,10 +440,10 @@ def run_case(
         cluster.wait_for(lambda: cluster.leader() is not None, 90, "a leader again")
         case.leading = time.monotonic()
     if isinstance(kill, Freeze):
-        # Until its Patroni wakes, the old leader's PostgreSQL takes connections and writes,
-        # which wait for a standby that has left, up to the app's bound: refusals still to come.
+        # Until it wakes, writes wait for a synchronous standby that has left (the old leader's
+        # PostgreSQL takes them) or that sleeps, up to the app's bound: refusals still to come.
         woken = kill.woken.wait(kill.seconds + 30)
-        assert woken, f"{victim.name}'s Patroni was not woken"
+        assert woken, f"{victim.name}'s {kill.what} was not woken"
     # Writes are back with the first post acknowledged after the last one refused.
     deadline = time.monotonic() + 90
     while True:
@@ -457,9 +462,12 @@ def run_case(
     leader = cluster.leader()
     case.new_leader = leader.name if leader else "?"
     if isinstance(kill, Freeze):
-        # Its Patroni woke, finds the key taken, demotes its server and rewinds it.
+        # A leader's Patroni woke, finds the key taken, demotes its server and rewinds it; a
+        # standby's PostgreSQL woke, and streams on.
         case.restarted = kill.woken_at
-        cluster.wait_for(lambda: old.name in cluster.streaming(), 120, f"{old.name} to rejoin")
+        cluster.wait_for(
+            lambda: victim.name in cluster.streaming(), 120, f"{victim.name} to stream again"
+        )
         case.streaming = time.monotonic()
         case.rejoined = case.streaming - case.restarted
     elif victim.patroni is None or victim.patroni.poll() is not None:
@@ -499,22 +507,30 @@ def kill_node(node: Node) -> None:
 
 
 class Freeze:
-    """The node's Patroni stopped (SIGSTOP) for `seconds`, then woken (SIGCONT); its PostgreSQL
-    runs on, still a primary that takes connections, while the standby is promoted."""
+    """A node's Patroni, or its PostgreSQL (the postmaster and every process it started),
+    stopped (SIGSTOP) for `seconds`, then woken (SIGCONT); the other runs on meanwhile."""
 
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
+    def __init__(self, seconds: float, what: str = "Patroni") -> None:
+        self.seconds, self.what = seconds, what
         self.woken = threading.Event()
         self.woken_at = 0.0
 
     def __call__(self, node: Node) -> None:
-        assert node.patroni is not None
-        pid = node.patroni.pid
+        if self.what == "Patroni":
+            assert node.patroni is not None
+            pids = [node.patroni.pid]
+        else:
+            postmaster = node.postmaster_pid()
+            assert postmaster is not None
+            pids = [postmaster, *children(postmaster)]
         self.woken.clear()
-        os.kill(pid, signal.SIGSTOP)
+        for pid in pids:
+            os.kill(pid, signal.SIGSTOP)
 
         def wake() -> None:
-            os.kill(pid, signal.SIGCONT)
+            for pid in pids:
+                with suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGCONT)
             self.woken_at = time.monotonic()
             self.woken.set()
 
@@ -556,9 +572,10 @@ CASES: dict[str, Callable[[Node], None]] = {
     "leader lost, a big import writing": kill_node,
     "leader frozen 40 s": Freeze(40),
     "leader frozen 70 s": Freeze(70),
+    "standby's PostgreSQL frozen 30 s": Freeze(30, "PostgreSQL"),
 }
 # The fault hits the leader's synchronous standby, not the leader.
-STANDBY_CASES = {"standby lost"}
+STANDBY_CASES = {"standby lost", "standby's PostgreSQL frozen 30 s"}
 BIG_IMPORT_CASES = {"leader lost, a big import writing"}
 # The quick drill (CI) keeps to the three short cases: etcd's 30 s outage, the frozen leaders and
 # the big import would add minutes each to CI.
@@ -582,8 +599,9 @@ def report(case: Case, traffic: Traffic, bodies: dict[str, int]) -> list[str]:
     slowest = max(events, key=lambda e: e.seconds)
     too_slow = [e for e in events if e.seconds > DATABASE_TIMEOUT_SECONDS + SLACK_SECONDS]
     statuses = sorted({e.status for e in refused})
-    if isinstance(CASES[case.name], Freeze):
-        rejoin = f"{case.old_leader} streaming again {case.rejoined:.1f} s after its Patroni woke"
+    fault = CASES[case.name]
+    if isinstance(fault, Freeze):
+        rejoin = f"{case.victim} streaming again {case.rejoined:.1f} s after its {fault.what} woke"
     elif case.restarted is not None:
         rejoin = f"{case.victim} streaming again {case.rejoined:.1f} s after its restart"
     elif case.rejoined is not None:
