@@ -798,7 +798,7 @@ def summarize(cases: list[Case]) -> None:
         rejoined = [case.rejoined for case in cases if case.name == name and case.rejoined]
         if rejoined:
             line += (
-                f"; old leader streaming again median {statistics.median(rejoined):.1f} s, "
+                f"; the node hit streaming again median {statistics.median(rejoined):.1f} s, "
                 f"worst {max(rejoined):.1f} s"
             )
         print(line)

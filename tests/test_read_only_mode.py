@@ -231,6 +231,8 @@ def received_but_not_replayed(pair: SimpleNamespace) -> bool:
     return bool(received > replayed and pair.standby.sql(query)[0] == (received, replayed))
 
 
+# A private pair and gunicorn for one test, and seconds of waiting: make test-all (CI).
+@pytest.mark.slow
 def test_a_standby_whose_wal_ends_in_part_of_a_record_serves_when_the_primary_fails(
     pair: SimpleNamespace, serve: Callable[[dict[str, str]], AppServer]
 ) -> None:
@@ -276,6 +278,8 @@ def test_a_standby_whose_wal_ends_in_part_of_a_record_serves_when_the_primary_fa
     assert "replica_1 is skipped" not in server.output()
 
 
+# A private pair and gunicorn for one test, and seconds of waiting: make test-all (CI).
+@pytest.mark.slow
 def test_a_standby_that_stops_answering_mid_read_is_left_for_the_primary(
     pair: SimpleNamespace, serve: Callable[[dict[str, str]], AppServer]
 ) -> None:
