@@ -147,7 +147,7 @@ $(PATRONI_STAMP): requirements-patroni.txt $(STAMP)
 # two PostgreSQL servers, the app under gunicorn, readers and writers over HTTP, the leader killed.
 # failover-drill: 3 rounds of each case (leader lost, postmaster lost, switchover, etcd lost,
 # standby lost, leader lost with a big import writing, leader frozen 40 s and 70 s);
-# failover-drill-quick: one shorter round of the first three, about 3 minutes, for CI (its
+# failover-drill-quick: one shorter round of the first three, under 2 minutes here, for CI (its
 # timeline written to a scratch file; --results docs/data/failover-timeline.json keeps one for
 # `make plots`). Both fail on a lost or duplicated post (writers resend until answered 302), a
 # failed public read, a 5xx other than 503, an answer past the 15 s bound + 2 s, a task worker
