@@ -146,7 +146,8 @@ $(PATRONI_STAMP): requirements-patroni.txt $(STAMP)
 # The primary lost under load (docs/scale-out.md, "When the primary fails"): a Patroni cluster of
 # two PostgreSQL servers, the app under gunicorn, readers and writers over HTTP, the leader killed.
 # failover-drill: 3 rounds of each case (leader lost, postmaster lost, switchover, etcd lost,
-# standby lost, leader lost with a big import writing, leader frozen 40 s and 70 s);
+# standby lost, leader lost with a big import writing, leader frozen 40 s and 70 s, standby's
+# PostgreSQL frozen 30 s; about 25 minutes);
 # failover-drill-quick: one shorter round of the first three, under 2 minutes here, for CI (its
 # timeline written to a scratch file; --results docs/data/failover-timeline.json keeps one for
 # `make plots`). Both fail on a lost or duplicated post (writers resend until answered 302), a
