@@ -313,6 +313,7 @@ def test_a_standby_that_stops_answering_mid_read_is_left_for_the_primary(
 
     assert status == 200
     assert body in page
-    # The bound (2 s), then a new connection's connect_timeout (3 s), then the primary.
-    assert took < 2 + 3 + 2, took
+    # The bound (2 s), then a new connection's connect_timeout (3 s), then the primary (with
+    # room for a busy machine); without the bound it waits for as long as the standby sleeps.
+    assert took < 2 + 3 + 5, took
     assert "replica_1 is skipped" in server.output()
