@@ -126,25 +126,36 @@ mroonga: services
 	  echo "Loading Mroonga into MariaDB (INSTALL SONAME 'ha_mroonga')"; \
 	  $(MARIADB_ROOT) -e "INSTALL SONAME 'ha_mroonga'"; }
 
-# Patroni and etcd for the failover drill (scripts/failover_drill.py), which runs its own cluster;
-# install them with apt when they are missing. Without them the drill says so loudly and passes,
-# or fails under CI=true.
+# Patroni and etcd for the failover drill (scripts/failover_drill.py), which runs its own cluster:
+# etcd from Debian (apt, when missing), Patroni from PyPI (requirements-patroni.txt says why not
+# Debian's) in .venv-patroni, made with Debian's own Python so that the postgres OS user, which
+# runs Patroni, can run it (the clone must be readable by that user, as /work is). Without them
+# the drill says so loudly and passes, or fails under CI=true.
+PATRONI_VENV := .venv-patroni
+PATRONI_STAMP := $(PATRONI_VENV)/.installed
 .PHONY: patroni
-patroni:
-	@{ command -v patroni && command -v etcd; } >/dev/null || { \
-	  echo "Installing Patroni and etcd (patroni, etcd-server) with apt-get for the failover drill"; \
+patroni: $(PATRONI_STAMP)
+	@command -v etcd >/dev/null || { \
+	  echo "Installing etcd (etcd-server) with apt-get for the failover drill"; \
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
-	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq patroni etcd-server; }
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq etcd-server; }
+$(PATRONI_STAMP): requirements-patroni.txt $(STAMP)
+	$(VENV)/bin/uv venv --quiet --allow-existing --python /usr/bin/python3 $(PATRONI_VENV)
+	$(VENV)/bin/uv pip install --quiet --python $(PATRONI_VENV)/bin/python -r requirements-patroni.txt
+	touch $@
 
 # The primary lost under load (docs/scale-out.md, "When the primary fails"): a Patroni cluster of
 # two PostgreSQL servers, the app under gunicorn, readers and writers over HTTP, the leader killed.
-# failover-drill: 3 rounds of each case (leader lost, postmaster lost, switchover, etcd lost);
-# its figures per case go to docs/data/failover.json and the charts are redrawn;
-# failover-drill-quick: one shorter round without etcd lost, about 3 minutes, for CI (its
+# failover-drill: 3 rounds of each case (leader lost, postmaster lost, switchover, etcd lost,
+# standby lost, leader lost with a big import writing, leader frozen 40 s and 70 s, standby's
+# PostgreSQL frozen 30 s; about 25 minutes); its figures per case go to docs/data/failover.json
+# and the charts are redrawn;
+# failover-drill-quick: one shorter round of the first three, under 2 minutes here, for CI (its
 # timeline and figures written to scratch files; --results docs/data/failover-timeline.json keeps
 # one for `make plots`). Both fail on a lost or duplicated post (writers resend until answered 302), a
 # failed public read, a 5xx other than 503, an answer past the 15 s bound + 2 s, a task worker
-# that exited or did not finish an import and an export, or an old leader not streaming again.
+# that exited or did not finish an import and an export, or a node hit (an old leader, a standby)
+# not streaming again.
 .PHONY: failover-drill failover-drill-quick
 failover-drill: $(STAMP) patroni
 	$(PY) scripts/failover_drill.py --summary docs/data/failover.json

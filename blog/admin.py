@@ -18,7 +18,7 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, Page, Paginator
-from django.db import IntegrityError, connections, router
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Count, ForeignKey, QuerySet
 from django.forms import ModelChoiceField
 from django.forms.models import BaseInlineFormSet
@@ -271,7 +271,12 @@ class PostAdmin(SpreadsheetAdminMixin, admin.ModelAdmin):
             key = uuid.UUID(request.POST.get("form_key", ""))
         except ValueError:  # none, or not a key: the form says so if it is not empty
             return None
-        return SentPostForm.objects.filter(key=key).first()
+        # Locked, in a transaction of its own: on PostgreSQL a row lock makes the commit wait,
+        # as a write's does, for the synchronous standby. A key found only on the primary (kept
+        # there when a commit's wait for the standby was cancelled, replicas/deadline.py) is
+        # thus answered only once the standby has it too, and a failover cannot lose its post.
+        with transaction.atomic():
+            return SentPostForm.objects.select_for_update().filter(key=key).first()
 
     def answer_again(self, request: HttpRequest, sent: SentPostForm) -> HttpResponse:
         post = Post.objects.filter(pk=sent.post_id).first()

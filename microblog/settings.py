@@ -184,6 +184,9 @@ REPLICA_CHECK_SECONDS = env_seconds("REPLICA_CHECK_SECONDS", default=1)
 # before its queries are cancelled and it answers 503: half of gunicorn's 30 s timeout, so the
 # 503 page is sent long before gunicorn would kill the worker (replicas/deadline.py).
 DATABASE_TIMEOUT_SECONDS = env_seconds("DATABASE_TIMEOUT_SECONDS", default=15)
+# A read from a standby that has not answered in this long is given up and served again from
+# elsewhere (replicas/deadline.py): a standby that sleeps must not hold the public pages.
+REPLICA_TIMEOUT_SECONDS = env_seconds("REPLICA_TIMEOUT_SECONDS", default=5)
 # The task queue is a table in the same database; `make run` and `make serve` start its worker.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Where uploaded import files wait for the worker (it must see the same folder as the app).

@@ -2,6 +2,14 @@
 the request's query is cancelled, and it answers the 503 page (read-only for now, try again) well
 before gunicorn's 30 s timeout would kill its worker and answer gunicorn's own 500 page.
 
+A read from a standby is bounded more tightly, by REPLICA_TIMEOUT_SECONDS (5 s): a standby
+whose PostgreSQL stops answering (a frozen machine or process; the kernel still holds the
+connection open, so nothing times out, and a cancel, sent to its postmaster, is not answered
+either) would hold the read for as long as it sleeps. Past the bound, a query still running on
+a standby's connection has that connection hung up under it (its socket shut down), so the query
+fails at once, and the router serves the read again from wherever can serve it
+(replicas/router.py) while the standby is skipped as down.
+
 A query can wait for ever on a lock, and a commit on a primary waits for its synchronous
 standby, which never comes when the standby has left while nothing (a frozen Patroni, say)
 turns synchronous replication off. PostgreSQL's `statement_timeout` does not end that wait: it
@@ -18,6 +26,8 @@ connection is MariaDB's.
 """
 
 import logging
+import os
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -30,8 +40,10 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 from django.http import HttpRequest, HttpResponse
+from psycopg.pq import TransactionStatus
 
 from microblog.error_pages import unavailable
+from replicas.status import replica_aliases
 
 log = logging.getLogger(__name__)
 
@@ -58,13 +70,19 @@ class DatabaseDeadlineMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         watch = Watch(connections[DEFAULT_DB_ALIAS])
-        watcher = threading.Thread(target=watch.cancel_when_late, daemon=True)
-        watcher.start()
+        replicas = [Watch(connections[alias]) for alias in replica_aliases()]
+        watchers = [threading.Thread(target=watch.cancel_when_late, daemon=True)] + [
+            threading.Thread(target=replica.hang_up_when_late, daemon=True) for replica in replicas
+        ]
+        for watcher in watchers:
+            watcher.start()
         try:
             response = self.get_response(request)
         finally:
-            watch.done.set()
-            watcher.join()
+            for each in (watch, *replicas):
+                each.done.set()
+            for watcher in watchers:
+                watcher.join()
         if watch.late:
             return self.too_late(request)
         if self.late_since is not None:
@@ -92,7 +110,7 @@ class DatabaseDeadlineMiddleware:
 
 
 class Watch:
-    """Cancels the queries of one thread's connection once the deadline has passed."""
+    """Ends the queries of one thread's connection once the deadline has passed."""
 
     def __init__(self, connection: BaseDatabaseWrapper) -> None:
         # Django's connection wrapper belongs to the request's thread; its psycopg connection
@@ -125,6 +143,21 @@ class Watch:
             killer.cursor().execute("KILL QUERY %s", (self.connection.server_thread_id,))  # type: ignore[attr-defined]
         finally:
             killer.close()
+
+    def hang_up_when_late(self) -> None:
+        """A standby's: a query still running past REPLICA_TIMEOUT_SECONDS has its connection
+        shut under it (a server that sleeps answers no cancel), once; the read is served again
+        elsewhere. An idle connection is left alone."""
+        if self.done.wait(settings.REPLICA_TIMEOUT_SECONDS):
+            return
+        driver = self.connection.connection
+        # Nothing running, or the connection already gone: nothing to do.
+        with suppress(Exception):
+            if driver is not None and driver.pgconn.transaction_status == TransactionStatus.ACTIVE:
+                # Shut down, not closed: the descriptor stays libpq's, which then reads the end
+                # of the connection and fails the query. The copy is only for the call.
+                with socket.socket(fileno=os.dup(driver.pgconn.socket)) as copy:
+                    copy.shutdown(socket.SHUT_RDWR)
 
 
 def remember_server_thread_id(

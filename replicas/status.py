@@ -30,10 +30,27 @@ log = logging.getLogger(__name__)
 # has reached the last WAL it received holds the newest data there is (pg_last_wal_receive_lsn()
 # stays at the last position received after the stream ends; it is NULL when the standby has
 # received nothing since it started, having replayed all its own WAL).
+# "Replayed all it received" is not always receive = replay: a big transaction's WAL is sent as
+# the primary flushes it, by whole pages, so what the standby received may end in part of a
+# record, which it replays only once the rest arrives, and never if the primary died (issue 25:
+# a leader killed while a 60,000-row import was written). It has all the committed transactions
+# there are even so. Its startup process then waits for WAL (RecoveryWalStream while streaming,
+# RecoveryRetrieveRetryInterval between tries to reconnect): it has replayed all it can. Like
+# the receiver's status, the startup process's wait shows only to pg_read_all_stats.
 LAG_SQL = """
+WITH standby AS (
+    SELECT
+        pg_is_in_recovery() AS in_recovery,
+        pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()
+            OR EXISTS (
+                SELECT FROM pg_stat_activity
+                WHERE backend_type = 'startup'
+                    AND wait_event IN ('RecoveryWalStream', 'RecoveryRetrieveRetryInterval')
+            ) AS replayed_all_it_can
+)
 SELECT CASE
-    WHEN NOT pg_is_in_recovery() THEN 0
-    WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()
+    WHEN NOT in_recovery THEN 0
+    WHEN replayed_all_it_can
         AND EXISTS (
             SELECT FROM pg_stat_wal_receiver WHERE coalesce(status = 'streaming', true)
         ) THEN 0
@@ -42,8 +59,10 @@ SELECT CASE
         'Infinity'::float8
     )
 END,
-NOT pg_is_in_recovery()
+NOT in_recovery
     OR coalesce(pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn(), true)
+    OR coalesce(replayed_all_it_can, false)
+FROM standby
 """
 # A PostgreSQL primary must also take writes: a URL that reaches a standby (a demoted leader) is
 # no place for them. The same test as libpq's target_session_attrs=read-write.

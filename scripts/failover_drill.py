@@ -7,22 +7,33 @@ servers, synchronous replication), readers and writers over HTTP, then the leade
     python scripts/failover_drill.py --rounds 1 --results docs/data/failover-timeline.json
     python scripts/failover_drill.py --summary docs/data/failover.json
 
-Each round has four cases (three with --quick). "leader lost": SIGKILL of the leader's Patroni
+Each round has nine cases (three with --quick). "leader lost": SIGKILL of the leader's Patroni
 and postmaster; the standby is promoted, the old node is started again and must rejoin as a
 streaming standby.
 "postmaster lost": SIGKILL of the leader's postmaster alone; its Patroni restarts it in place.
 "switchover": the planned handover, `patronictl switchover`; the old leader becomes a standby.
 "etcd lost" (not in --quick): etcd killed for 30 s; the leader's Patroni demotes it, writes must
 be refused at once (503) and each gunicorn worker log the outage once, not once per refusal.
+"standby lost" (not in --quick): SIGKILL of the synchronous standby's Patroni and postmaster;
+the leader goes on alone, and the standby, started again, must stream again.
+"leader lost, a big import writing" (not in --quick): "leader lost" while the worker writes a
+60,000-row import; public reads go on from the standby, and the import must be written whole.
+"leader frozen 40 s" and "70 s" (not in --quick): the leader's Patroni stopped (SIGSTOP) and
+woken (SIGCONT), its PostgreSQL up all along; the standby is promoted meanwhile, and the old
+leader's Patroni, on waking, must find the key taken, demote and rewind its server.
+"standby's PostgreSQL frozen 30 s" (not in --quick): the synchronous standby's PostgreSQL
+stopped (SIGSTOP) and woken; the leader's commits wait for it meanwhile, each answered 503 at the
+app's bound yet kept on the leader, so the writers' forms sent again must find their posts.
 The app is never restarted or reconfigured: DATABASE_URL lists both servers (libpq keeps the one
 that takes writes), DATABASE_REPLICA_URLS the same two (preferring a standby).
 
 It prints, per case: public reads that failed, seconds writes were refused (from the kill to the
 first acknowledged write after it), acknowledged posts lost, duplicated posts (the writers send
 each form again, unchanged, until it is answered 302), 5xx answers other than 503, the slowest
-answer, and how soon the old leader streams again. It exits non-zero if an acknowledged post is
-lost or duplicated, a public read failed, an answer was a 5xx other than 503 or took longer than
-DATABASE_TIMEOUT_SECONDS + 2 s, or the old leader did not stream again within 60 s.
+answer, and how soon the node the fault hit (the old leader, or the standby) streams again. It
+exits non-zero if an acknowledged post is lost or duplicated, a public read failed, an answer was
+a 5xx other than 503 or took longer than DATABASE_TIMEOUT_SECONDS + 2 s, or the node hit did
+not stream again within 60 s.
 Without Patroni or etcd it says so loudly and passes, except under CI=true. Results:
 docs/scale-out.md. `--results FILE` also writes each run's timeline as JSON: answers per second
 around the kill, and the moments the drill saw (a leader again, writes back, the old leader
@@ -36,6 +47,7 @@ import math
 import os
 import re
 import secrets
+import signal
 import statistics
 import subprocess
 import sys
@@ -44,8 +56,9 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,12 +76,14 @@ from scripts.load import (  # noqa: E402
 )
 from tests.patroni_cluster import (  # noqa: E402
     LOOP_WAIT,
+    PATRONICTL,
     RETRY_TIMEOUT,
     TTL,
     Node,
     PatroniCluster,
     missing_programs,
 )
+from tests.private_postgres import children  # noqa: E402
 
 READERS, WRITERS = 2, 2
 GUNICORN_WORKERS = 4  # make serve's default
@@ -98,6 +113,10 @@ POSTS = "/admin/blog/post/"
 # a timeout), and each gunicorn worker log the outage once when it starts and once when it ends.
 ETCD_OUTAGE_SECONDS, ETCD_REFUSAL_SECONDS = 30, 2.0
 OUTAGE_STARTS, OUTAGE_ENDS = "the primary cannot take writes", "the primary is back"
+# "leader lost, a big import writing": an import of this many rows, confirmed, its write under way
+# in the worker when the leader is killed. It must then be written whole (the worker runs it
+# again) within BIG_IMPORT_SECONDS of the cluster settling.
+BIG_IMPORT_ROWS, BIG_IMPORT_SECONDS = 60_000, 300
 
 
 @dataclass
@@ -311,6 +330,44 @@ class WorkerWatch:
             time.sleep(0.5)
         return state
 
+    def upload_big_import(self) -> str:
+        """Uploads BIG_IMPORT_ROWS posts as CSV, confirms them once checked, and returns once the
+        worker is writing them: the import's page."""
+        first = datetime(2025, 1, 1, tzinfo=UTC)
+        rows = [
+            f"{USERNAME},drill big import {n},{(first + timedelta(seconds=n)):%Y-%m-%dT%H:%M:%SZ}"
+            for n in range(BIG_IMPORT_ROWS)
+        ]
+        content = "\n".join(["author,body,timestamp", *rows]).encode()
+        token = CSRF_TOKEN.search(self.get(POSTS + "import/"))
+        if token is None:
+            raise RuntimeError("the import page has no form")
+        form = {"csrfmiddlewaretoken": token.group(1)}
+        status_page = self.post(POSTS + "import/", form, file=("big.csv", content))
+        deadline = time.monotonic() + BIG_IMPORT_SECONDS
+        while time.monotonic() < deadline:
+            found = IMPORT_STATE.search(self.get(status_page))
+            state = found.group(1) if found else "no state on its page"
+            if state.startswith("checked"):
+                self.post(status_page, form)  # confirmed
+            elif state.startswith("writing"):
+                return status_page
+            elif not state.startswith("checking"):
+                raise RuntimeError(f"the big import was not written: {state}")
+            time.sleep(0.5)
+        raise RuntimeError(f"the big import was not being written within {BIG_IMPORT_SECONDS} s")
+
+    def import_state(self, status_page: str, deadline: float) -> str:
+        """The import's state once it has left "writing", or the last seen at the deadline."""
+        state = "?"
+        while time.monotonic() < deadline:
+            found = IMPORT_STATE.search(self.get(status_page))
+            state = found.group(1) if found else "no state on its page"
+            if not state.startswith("writing"):
+                return state
+            time.sleep(1)
+        return state
+
     def export_posts(self, deadline: float) -> str:
         """Exports the post list as CSV (long enough to go through the worker), then downloads
         it; the last state seen."""
@@ -351,6 +408,10 @@ class Case:
     streaming: float | None = None
     worker_seconds: float = 0.0
     worker_failures: list[str] = field(default_factory=list)
+    victim: str = ""  # the node the fault hit: the leader, or its standby
+    # "leader lost, a big import writing": its state at the end, and seconds from the kill.
+    big_import: str = ""
+    big_import_seconds: float = 0.0
     log: str = ""  # what the app logged during the case
     counts: dict[str, float] = field(default_factory=dict)  # what report() counted (--summary)
 
@@ -369,12 +430,24 @@ def run_case(
     old = cluster.leader()
     assert old is not None, "no leader before the case"
     case.old_leader = old.name
+    # The standby case hits the leader's synchronous standby; the others, the leader.
+    victim = next(n for n in cluster.nodes if n is not old) if name in STANDBY_CASES else old
+    case.victim = victim.name
+    big_import = worker.upload_big_import() if name in BIG_IMPORT_CASES else None
     time.sleep(settle)  # steady traffic first
     case.killed = time.monotonic()
-    kill(old)
-    cluster.wait_for(lambda: cluster.leader() is not old, 30, f"{old.name} to stop leading")
-    cluster.wait_for(lambda: cluster.leader() is not None, 90, "a leader again")
-    case.leading = time.monotonic()
+    kill(victim)
+    if name in STANDBY_CASES:
+        case.leading = case.killed  # the leader leads throughout
+    else:
+        cluster.wait_for(lambda: cluster.leader() is not old, 30, f"{old.name} to stop leading")
+        cluster.wait_for(lambda: cluster.leader() is not None, 90, "a leader again")
+        case.leading = time.monotonic()
+    if isinstance(kill, Freeze):
+        # Until it wakes, writes wait for a synchronous standby that has left (the old leader's
+        # PostgreSQL takes them) or that sleeps, up to the app's bound: refusals still to come.
+        woken = kill.woken.wait(kill.seconds + 30)
+        assert woken, f"{victim.name}'s {kill.what} was not woken"
     # Writes are back with the first post acknowledged after the last one refused.
     deadline = time.monotonic() + 90
     while True:
@@ -392,11 +465,22 @@ def run_case(
     case.writes_refused = back.ended - case.killed if refusals else 0.0
     leader = cluster.leader()
     case.new_leader = leader.name if leader else "?"
-    if old.patroni is None or old.patroni.poll() is not None:
+    if isinstance(kill, Freeze):
+        # A leader's Patroni woke, finds the key taken, demotes its server and rewinds it; a
+        # standby's PostgreSQL woke, and streams on.
+        case.restarted = kill.woken_at
+        cluster.wait_for(
+            lambda: victim.name in cluster.streaming(), 120, f"{victim.name} to stream again"
+        )
+        case.streaming = time.monotonic()
+        case.rejoined = case.streaming - case.restarted
+    elif victim.patroni is None or victim.patroni.poll() is not None:
         # The whole node was lost: start it again; Patroni rewinds it and it must rejoin.
-        old.start()
+        victim.start()
         case.restarted = time.monotonic()
-        cluster.wait_for(lambda: old.name in cluster.streaming(), 120, f"{old.name} to rejoin")
+        cluster.wait_for(
+            lambda: victim.name in cluster.streaming(), 120, f"{victim.name} to rejoin"
+        )
         case.streaming = time.monotonic()
         case.rejoined = case.streaming - case.restarted
     elif case.new_leader != old.name:
@@ -405,17 +489,58 @@ def run_case(
         case.streaming = time.monotonic()
         case.rejoined = case.streaming - case.killed
     cluster.wait_for(cluster.settled, 120, "the cluster to settle")
+    if big_import is not None:
+        # Its write died with the leader, all of it; the worker runs it again on the new one.
+        case.big_import = worker.import_state(big_import, time.monotonic() + BIG_IMPORT_SECONDS)
+        case.big_import_seconds = time.monotonic() - case.killed
+        if not case.big_import.startswith("done"):
+            case.worker_failures.append(f"the big import ended {case.big_import!r}")
     time.sleep(settle)  # steady traffic after
-    case.worker_seconds, case.worker_failures = worker.check()
+    seconds, failures = worker.check()
+    case.worker_seconds = seconds
+    case.worker_failures += failures
     case.ended = time.monotonic()
     case.log = server_log.read_text()[logged_before:]
     return case
 
 
-def kill_leader(node: Node) -> None:
+def kill_node(node: Node) -> None:
     # Patroni first: were the postmaster killed first, Patroni would restart it.
     node.kill_patroni()
     node.kill_postmaster()
+
+
+class Freeze:
+    """A node's Patroni, or its PostgreSQL (the postmaster and every process it started),
+    stopped (SIGSTOP) for `seconds`, then woken (SIGCONT); the other runs on meanwhile."""
+
+    def __init__(self, seconds: float, what: str = "Patroni") -> None:
+        self.seconds, self.what = seconds, what
+        self.woken = threading.Event()
+        self.woken_at = 0.0
+
+    def __call__(self, node: Node) -> None:
+        if self.what == "Patroni":
+            assert node.patroni is not None
+            pids = [node.patroni.pid]
+        else:
+            postmaster = node.postmaster_pid()
+            assert postmaster is not None
+            pids = [postmaster, *children(postmaster)]
+        self.woken.clear()
+        for pid in pids:
+            os.kill(pid, signal.SIGSTOP)
+
+        def wake() -> None:
+            for pid in pids:
+                with suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGCONT)
+            self.woken_at = time.monotonic()
+            self.woken.set()
+
+        timer = threading.Timer(self.seconds, wake)
+        timer.daemon = True
+        timer.start()
 
 
 def kill_postmaster(node: Node) -> None:
@@ -426,7 +551,7 @@ def switch_over(node: Node) -> None:
     """The planned way (docs/scale-out.md): the leader hands over to its synchronous standby."""
     other = next(n for n in node.cluster.nodes if n is not node)
     subprocess.run(
-        ["patronictl", "-c", str(node.config), "switchover"]
+        [PATRONICTL, "-c", str(node.config), "switchover"]
         + ["--leader", node.name, "--candidate", other.name, "--force"],
         check=True,
         capture_output=True,
@@ -443,12 +568,21 @@ def lose_etcd(node: Node) -> None:
 
 
 CASES: dict[str, Callable[[Node], None]] = {
-    "leader lost": kill_leader,
+    "leader lost": kill_node,
     "postmaster lost": kill_postmaster,
     "switchover": switch_over,
     "etcd lost": lose_etcd,
+    "standby lost": kill_node,
+    "leader lost, a big import writing": kill_node,
+    "leader frozen 40 s": Freeze(40),
+    "leader frozen 70 s": Freeze(70),
+    "standby's PostgreSQL frozen 30 s": Freeze(30, "PostgreSQL"),
 }
-# The quick drill (CI) leaves out "etcd lost": its 30 s outage would add a minute to CI.
+# The fault hits the leader's synchronous standby, not the leader.
+STANDBY_CASES = {"standby lost", "standby's PostgreSQL frozen 30 s"}
+BIG_IMPORT_CASES = {"leader lost, a big import writing"}
+# The quick drill (CI) keeps to the three short cases: etcd's 30 s outage, the frozen leaders and
+# the big import would add minutes each to CI.
 QUICK_CASES = ["leader lost", "postmaster lost", "switchover"]
 
 
@@ -476,14 +610,13 @@ def report(case: Case, traffic: Traffic, bodies: dict[str, int]) -> list[str]:
         "posts acknowledged": len(acknowledged),
         "posts lost": len(lost),
         "posts duplicated": len(duplicated),
+        "found made by an earlier sending": len(found_again),
         "answers refused": len(refused),
         "5xx other than 503": len(other_5xx),
         "slowest answer seconds": slowest.seconds,
     }
-    if case.name == "leader lost":
-        rejoin = f"{case.old_leader} streaming again {case.rejoined:.1f} s after its restart"
-    elif case.rejoined is not None:
-        rejoin = f"{case.old_leader} streaming again {case.rejoined:.1f} s after the switchover"
+    if case.rejoined is not None:
+        rejoin = f"{case.victim} streaming again {case.rejoined:.1f} s {back_from(case)}"
     elif case.name == "etcd lost":
         rejoin = f"{case.old_leader} demoted, then leading again, the standby streaming again"
     else:
@@ -497,7 +630,12 @@ def report(case: Case, traffic: Traffic, bodies: dict[str, int]) -> list[str]:
         f"duplicated {len(duplicated)}, found made by an earlier sending {len(found_again)}; "
         f"5xx other than 503: {len(other_5xx)}; "
         f"slowest answer {slowest.seconds:.1f} s ({slowest.kind}); {rejoin}; "
-        f"task worker: an import and an export in {case.worker_seconds:.1f} s",
+        f"task worker: an import and an export in {case.worker_seconds:.1f} s"
+        + (
+            f"; the big import {case.big_import} {case.big_import_seconds:.0f} s after the kill"
+            if case.big_import
+            else ""
+        ),
         flush=True,
     )
     failures = []
@@ -520,6 +658,8 @@ def report(case: Case, traffic: Traffic, bodies: dict[str, int]) -> list[str]:
     print(
         f"  app log: '{OUTAGE_STARTS}' {starts} times, '{OUTAGE_ENDS}' {ends} times, "
         f"ERROR lines {len(errors)}",
+        *errors[:3],
+        sep="\n    ",
         flush=True,
     )
     if case.name == "etcd lost":
@@ -533,8 +673,21 @@ def report(case: Case, traffic: Traffic, bodies: dict[str, int]) -> list[str]:
                 f"starts, {ends} ends and {len(errors)} ERROR lines, e.g. {errors[:1]}"
             )
     if case.rejoined is not None and case.rejoined > REJOIN_SECONDS:
-        failures.append(f"{case.old_leader} streamed again only after {case.rejoined:.1f} s")
+        failures.append(f"{case.victim} streamed again only after {case.rejoined:.1f} s")
     return [f"{case.name}: {failure}" for failure in failures]
+
+
+def back_from(case: Case) -> str:
+    """What the node the fault hit is timed from until it streams again; or, when it did not
+    leave, why not."""
+    fault = CASES[case.name]
+    if isinstance(fault, Freeze):
+        return f"after its {fault.what} woke"
+    if case.restarted is not None:
+        return "after its restart"
+    if case.rejoined is not None:
+        return "after the switchover"
+    return "it leads again" if case.name == "etcd lost" else "it stays the leader"
 
 
 def timeline(case: Case, traffic: Traffic) -> dict[str, object]:
@@ -606,17 +759,14 @@ def write_summary(path: Path, cases: list[Case]) -> None:
                     [case.counts["slowest answer seconds"] for case in runs]
                 ),
                 "worker seconds": spread([case.worker_seconds for case in runs]),
-                "old leader streaming again seconds": spread(rejoined) if rejoined else None,
-                "old leader streaming again from": (
-                    {"leader lost": "after its restart"}.get(name, f"after the {name} began")
-                    if rejoined
-                    else "it stays the leader"
-                ),
+                "the node hit streaming again seconds": spread(rejoined) if rejoined else None,
+                "the node hit streaming again from": back_from(runs[0]),
             }
         )
     results = {
-        "shows": "the failover drill, per case: how long writes were refused, the old leader's"
-        " return, the slowest answer and the task worker's import and export after each case",
+        "shows": "the failover drill, per case: how long writes were refused, how soon the node"
+        " the fault hit streamed again, the slowest answer and the task worker's import and export"
+        " after each case",
         "source": "written by scripts/failover_drill.py --summary",
         "measured": datetime.now(UTC).date().isoformat(),
         "machine": f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end",
@@ -721,7 +871,7 @@ def summarize(cases: list[Case]) -> None:
         rejoined = [case.rejoined for case in cases if case.name == name and case.rejoined]
         if rejoined:
             line += (
-                f"; old leader streaming again median {statistics.median(rejoined):.1f} s, "
+                f"; the node hit streaming again median {statistics.median(rejoined):.1f} s, "
                 f"worst {max(rejoined):.1f} s"
             )
         print(line)

@@ -257,7 +257,7 @@ def spreadsheets_import(data: dict[str, Any]) -> Figure:
 # What the drill's summary may measure per case, and how each is named on the chart.
 FAILOVER_MEASURES = {
     "writes refused seconds": "writes refused",
-    "old leader streaming again seconds": "old leader streaming again",
+    "the node hit streaming again seconds": "the node it hit streaming again",
     "worker seconds": "task worker: an import and an export",
     "slowest answer seconds": "the slowest answer",
 }
@@ -275,9 +275,12 @@ def failover(data: dict[str, Any]) -> Figure:
     for row, case in enumerate(data["cases"]):
         for offset, key in enumerate(measures):
             name, figures, y = FAILOVER_MEASURES[key], case.get(key), row * step + offset
+            # The node hit's return says what it is timed from, or why there is none.
+            since = case.get(key.replace(" seconds", " from"))
             if figures is None:
-                why = case.get("old leader streaming again from") or "not measured"
-                axes.text(0.1, y, f"{name}: none ({why})", va="center", fontsize=7)
+                axes.text(
+                    0.1, y, f"{name}: none ({since or 'not measured'})", va="center", fontsize=7
+                )
                 continue
             median, worst = figures["median"], figures["worst"]
             axes.barh(
@@ -290,9 +293,11 @@ def failover(data: dict[str, Any]) -> Figure:
                 axes.plot([median, worst], [y, y], color="k", linewidth=0.8)
                 axes.plot(worst, y, marker="|", markersize=10, color="k", linestyle="none")
             written = f"{median:g} s" if worst == median else f"{median:g} s (worst {worst:g} s)"
+            if since:
+                written += f" {since}"
             axes.text(worst, y, f"  {written}", va="center", fontsize=7)
         refused = (
-            f", {case['answers refused']} answers refused (503)"
+            f", {case['answers refused']:,} answers refused (503)"
             if "answers refused" in case
             else ""
         )
@@ -314,7 +319,7 @@ def failover(data: dict[str, Any]) -> Figure:
     axes.legend(loc="lower right", fontsize=7)
     title(
         figure,
-        "The primary lost under load, per drill case: how long writes were refused, and more",
+        "Faults under load, per drill case: how long writes were refused, and what else was timed",
         measured(data),
     )
     return figure

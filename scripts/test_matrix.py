@@ -58,7 +58,11 @@ def unreachable(url: str, wait: float = 20) -> str | None:
 
 # Tests that start database servers of their own and ignore DATABASE_URL: the SQLite run has them;
 # run again on each server they would prove nothing more, in about 90 s each time.
-OWN_SERVERS_ONLY = ["tests/test_worker_outage.py", "tests/test_database_deadline.py"]
+OWN_SERVERS_ONLY = [
+    "tests/test_worker_outage.py",
+    "tests/test_database_deadline.py",
+    "tests/test_read_only_mode.py",
+]
 ONCE_IS_ENOUGH = [f"--ignore={path}" for path in OWN_SERVERS_ONLY]
 
 

@@ -2,7 +2,8 @@
 two PostgreSQL servers managed by Patroni, each on free loopback ports in a temporary folder,
 as the `postgres` OS user when we are root (docs/scale-out.md, "When the primary fails").
 
-Patroni and etcd come from Debian (`make patroni`); Patroni runs under Debian's own Python."""
+etcd comes from Debian, Patroni from PyPI into .venv-patroni under Debian's own Python
+(`make patroni`; requirements-patroni.txt says why not Debian's Patroni)."""
 
 import json
 import os
@@ -23,17 +24,20 @@ from tests.private_postgres import server_programs
 from tests.servers import closed_port
 
 MISSING = "Patroni or etcd is not installed (make patroni installs them)"
+PATRONI_BIN = Path(__file__).resolve().parent.parent / ".venv-patroni" / "bin"
+PATRONI, PATRONICTL = str(PATRONI_BIN / "patroni"), str(PATRONI_BIN / "patronictl")
 SCOPE = "microblog"
 SUPERUSER_PASSWORD = "drill-superuser"
 # How fast a dead leader is replaced: its lock in etcd lives `ttl` seconds unless renewed;
 # each node's loop runs every `loop_wait`; a DCS or PostgreSQL operation is retried for
 # `retry_timeout` before the leader gives up (Patroni asks loop_wait + 2 × retry_timeout ≤ ttl).
-TTL, LOOP_WAIT, RETRY_TIMEOUT = 10, 2, 3
+# 20 s is the smallest ttl Patroni 4 accepts (it raises a smaller one to 20, with a warning).
+TTL, LOOP_WAIT, RETRY_TIMEOUT = 20, 2, 3
 
 
 def missing_programs() -> str | None:
     """Why the cluster cannot start here, or None."""
-    if not (shutil.which("patroni") and shutil.which("etcd")):
+    if not (os.access(PATRONI, os.X_OK) and shutil.which("etcd")):
         return MISSING
     if server_programs() is None:
         return "PostgreSQL's server programs are not installed"
@@ -103,7 +107,7 @@ class Node:
     def start(self) -> None:
         with open(self.log, "ab") as log:
             self.patroni = subprocess.Popen(
-                ["patroni", str(self.config)],
+                [PATRONI, str(self.config)],
                 cwd=self.cluster.path,
                 stdin=subprocess.DEVNULL,
                 stdout=log,

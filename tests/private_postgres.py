@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from contextlib import suppress
 from pathlib import Path
 
 import psycopg
@@ -136,6 +137,17 @@ def start_primary_and_standby(bindir, synchronous=False):
         primary.sql("ALTER SYSTEM SET synchronous_commit = 'remote_apply'")
         primary.sql("SELECT pg_reload_conf()")
     return folder, primary, standby
+
+
+def children(pid):
+    """The processes whose parent is `pid` (a postmaster's backends, WAL receiver, and so on)."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        with suppress(OSError):
+            # "pid (name) state ppid ...": the name may hold spaces, so split after its ")".
+            if int(entry.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.parent.name))
+    return found
 
 
 def wait_until(condition, seconds=15, what="the condition"):

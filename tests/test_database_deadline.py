@@ -96,6 +96,12 @@ def test_a_post_waiting_for_a_standby_that_left_is_a_503_and_sent_again_is_one_p
     # PostgreSQL kept the commit on the primary alone when its wait was cancelled: the answer
     # could not say it was safe, so it was a 503.
     assert posts(pair, "while the standby was away") == 1
+    # Sent again while the standby is still away, the form finds that post: it must not say so
+    # (a 302) before the post is safe on the standby too, or a failover now, which rewinds the
+    # primary, would lose a post whose form was answered. Its answer waits, and is a 503 again.
+    status, seconds = timed_post(editor, form)
+    assert status == 503
+    assert TIMEOUT <= seconds < TIMEOUT + 5
 
     pair.standby.start()
     streaming = "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'"

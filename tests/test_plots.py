@@ -87,6 +87,7 @@ def test_the_drill_s_summary_gives_each_case_s_median_and_worst_and_its_sums(tmp
         "posts acknowledged": 10,
         "posts lost": 0,
         "posts duplicated": 0,
+        "found made by an earlier sending": 1,
         "answers refused": 7,
         "5xx other than 503": 0,
         "slowest answer seconds": 0.5,
@@ -97,19 +98,27 @@ def test_the_drill_s_summary_gives_each_case_s_median_and_worst_and_its_sums(tmp
         case.counts = counts
         cases.append(case)
     cases.append(Case("postmaster lost", writes_refused=6.0, counts=counts))
+    # The fault hits the standby, which streams on as soon as its PostgreSQL wakes.
+    frozen = Case("standby's PostgreSQL frozen 30 s", writes_refused=20.0, restarted=130.0)
+    frozen.victim, frozen.rejoined, frozen.counts = "node2", 0.0, counts
+    cases.append(frozen)
     path = tmp_path / "failover.json"
 
     write_summary(path, cases)
 
     data = json.loads(path.read_text())
-    switchover, postmaster_lost = data["cases"]
+    switchover, postmaster_lost, standby_frozen = data["cases"]
     assert switchover["writes refused seconds"] == {"median": 3.0, "worst": 4.0}
-    assert switchover["old leader streaming again seconds"] == {"median": 6.5, "worst": 8.0}
+    assert switchover["the node hit streaming again seconds"] == {"median": 6.5, "worst": 8.0}
+    assert switchover["the node hit streaming again from"] == "after the switchover"
     assert switchover["public reads"] == 200
     assert switchover["answers refused"] == 14
+    assert switchover["found made by an earlier sending"] == 2
     assert switchover["slowest answer seconds"] == {"median": 0.5, "worst": 0.5}
-    assert postmaster_lost["old leader streaming again seconds"] is None
-    assert postmaster_lost["old leader streaming again from"] == "it stays the leader"
+    assert postmaster_lost["the node hit streaming again seconds"] is None
+    assert postmaster_lost["the node hit streaming again from"] == "it stays the leader"
+    assert standby_frozen["the node hit streaming again seconds"] == {"median": 0.0, "worst": 0.0}
+    assert standby_frozen["the node hit streaming again from"] == "after its PostgreSQL woke"
     # The chart of docs/data/failover.json draws what the drill writes.
     assert plots.failover(data).axes
 

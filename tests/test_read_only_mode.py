@@ -4,6 +4,8 @@ logins and the admin answer the read-only 503, /healthz says read-only, the log 
 and a connection held to a leader that was demoted is dropped on its first refused write."""
 
 import json
+import os
+import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -12,11 +14,17 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
+import psycopg
 import pytest
 
 from tests.app_server import CSRF_TOKEN, AppServer, Browser
 from tests.child_process import run_python
-from tests.private_postgres import require_binaries, start_primary_and_standby, wait_until
+from tests.private_postgres import (
+    children,
+    require_binaries,
+    start_primary_and_standby,
+    wait_until,
+)
 from tests.test_read_replicas import (
     ADMIN,
     PASSWORD,
@@ -212,3 +220,100 @@ def test_a_standby_skipped_for_lag_just_before_the_primary_fails_serves_at_once(
     assert status == 200
     assert body in page
     assert healthz(visitor)[1]["status"] == "read-only"
+
+
+def received_but_not_replayed(pair: SimpleNamespace) -> bool:
+    """The standby has WAL it cannot replay yet, and its replay has stopped: the tail of what it
+    received is part of a record (the rest is still on the primary)."""
+    query = "SELECT pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()"
+    received, replayed = pair.standby.sql(query)[0]
+    time.sleep(0.5)  # the startup process had time to replay whatever was whole
+    return bool(received > replayed and pair.standby.sql(query)[0] == (received, replayed))
+
+
+# A private pair and gunicorn for one test, and seconds of waiting: make test-all (CI).
+@pytest.mark.slow
+def test_a_standby_whose_wal_ends_in_part_of_a_record_serves_when_the_primary_fails(
+    pair: SimpleNamespace, serve: Callable[[dict[str, str]], AppServer]
+) -> None:
+    # The leader killed while a big import was being written (issue 25): the standby received
+    # the transaction's WAL up to the primary's last flush, a page boundary, mid-record. It can
+    # never replay that record, yet it holds every committed transaction: it must serve.
+    server = serve(
+        {
+            "DATABASE_URL": pair.primary.url("microblog"),
+            "DATABASE_REPLICA_URLS": pair.standby.url("microblog"),
+            "REPLICA_MAX_LAG_SECONDS": "1",
+            "REPLICA_RETRY_SECONDS": "60",
+        }
+    )
+    visitor = Browser(server)
+    body = new_post(pair, "the last post before the big transaction")
+    big_transaction = psycopg.connect(pair.primary.url("microblog"))
+    try:
+        # One record bigger than the primary's WAL buffers (4 MB), in a transaction left open:
+        # the primary must write its first pages before it has inserted the last, and then
+        # flushes them (whole pages), so the standby receives part of the record. An import's
+        # rows do the same by chance: the last page flushed often ends mid-record.
+        big_transaction.execute(
+            "SELECT pg_logical_emit_message(true, 'import', repeat('x', 16 * 1024 * 1024))"
+        )
+        wait_until(
+            lambda: received_but_not_replayed(pair),
+            what="the standby to receive part of the record and replay all before it",
+        )
+        time.sleep(1.2)  # past the lag limit since the last commit it replayed
+        # The primary is up and busy: the standby has all its commits, so it serves.
+        assert healthz(visitor)[1]["databases"]["replica_1"] == "ok"
+
+        pair.primary.stop(mode="immediate")
+    finally:
+        with suppress(psycopg.Error):  # the primary is gone: nothing to roll back
+            big_transaction.close()
+    time.sleep(1.2)
+    status, page = visitor.get("/")
+    assert status == 200
+    assert body in page
+    assert healthz(visitor)[1]["status"] == "read-only"
+    assert "replica_1 is skipped" not in server.output()
+
+
+# A private pair and gunicorn for one test, and seconds of waiting: make test-all (CI).
+@pytest.mark.slow
+def test_a_standby_that_stops_answering_mid_read_is_left_for_the_primary(
+    pair: SimpleNamespace, serve: Callable[[dict[str, str]], AppServer]
+) -> None:
+    # A standby whose PostgreSQL sleeps (every process of it stopped, as a frozen machine's
+    # would): the kernel keeps the worker's connection open, so nothing times out by itself, and
+    # the cancel goes to its sleeping postmaster. The read must be served from the primary.
+    server = serve(
+        {
+            "DATABASE_URL": pair.primary.url("microblog"),
+            "DATABASE_REPLICA_URLS": pair.standby.url("microblog"),
+            "REPLICA_TIMEOUT_SECONDS": "2",
+        }
+    )
+    visitor = Browser(server)
+    body = new_post(pair, "written before the standby froze")
+    wait_until_replayed(pair)
+    assert visitor.get("/")[0] == 200  # the worker holds a connection to the standby now
+
+    postmaster = int((pair.standby.data / "postmaster.pid").read_text().split()[0])
+    frozen = [postmaster, *children(postmaster)]
+    for pid in frozen:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        time.sleep(1.2)  # past the second a healthy standby's answer is trusted
+        started = time.monotonic()
+        status, page = visitor.get("/")
+        took = time.monotonic() - started
+    finally:
+        for pid in frozen:
+            os.kill(pid, signal.SIGCONT)
+
+    assert status == 200
+    assert body in page
+    # The bound (2 s), then a new connection's connect_timeout (3 s), then the primary (with
+    # room for a busy machine); without the bound it waits for as long as the standby sleeps.
+    assert took < 2 + 3 + 5, took
+    assert "replica_1 is skipped" in server.output()
