@@ -719,6 +719,10 @@ CHARTS: dict[str, Callable[[dict[str, Any]], Figure]] = {
         schema_change_upgrades,
         "Adding a column to {posts:,} posts behind a 30-second read, under a writer (i)",
     ),
+    "schema-changes-i-1m": partial(
+        schema_change_upgrades,
+        "Adding a column to {posts:,} posts behind a 30-second read, under a writer (i)",
+    ),
     "admin-contrast-pages": admin_contrast_pages,
     "admin-contrast-1m": admin_contrast_pages,
     "admin-contrast-hostile": admin_contrast_hostile,
