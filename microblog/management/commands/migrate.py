@@ -59,29 +59,27 @@ class Command(migrate.Command):
     def handle(self, *args: str, **options: Any) -> str | None:
         connection = connections[options["database"]]
         attempts = options["lock_attempts"]
-        for attempt in range(1, attempts):
+        attempt = 1
+        while True:
             try:
                 with bounded_lock_waits(connection):
                     return super().handle(*args, **options)
             except OperationalError as error:
                 if not gave_up_waiting_for_a_lock(error):
                     raise
+                if attempt >= attempts:
+                    raise CommandError(
+                        f"a table's lock stayed taken through {attempts} attempts ({error}): a "
+                        "long transaction holds it (a backup, an export, an open shell?). The "
+                        "migration that waited was not applied; run migrate again once that "
+                        "transaction has ended."
+                    ) from error
                 self.stderr.write(
                     f"A table's lock is taken (a long transaction?): attempt {attempt} of "
                     f"{attempts} gave up after the lock timeout; again in {PAUSE_SECONDS:g} s"
                 )
                 time.sleep(PAUSE_SECONDS)
-        try:
-            with bounded_lock_waits(connection):
-                return super().handle(*args, **options)
-        except OperationalError as error:
-            if not gave_up_waiting_for_a_lock(error):
-                raise
-            raise CommandError(
-                f"a table's lock stayed taken through {attempts} attempts ({error}): a long "
-                "transaction holds it (a backup, an export, an open shell?). The migration that "
-                "waited was not applied; run migrate again once that transaction has ended."
-            ) from error
+                attempt += 1
 
 
 @contextmanager
